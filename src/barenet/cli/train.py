@@ -1,0 +1,331 @@
+"""``barenet train``: train a network and write its run folder.
+
+With no options this is the seed experiment: the 256-30-20-10 sigmoid
+network, trained by full-batch gradient descent (learning rate 1, L2 0.1,
+500 iterations) on Semeion, with the last 100 rows of a seeded shuffle
+held out for testing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import signal
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from barenet.cli.options import (
+    non_negative_float,
+    positive_float,
+    positive_int,
+    rows_or_fraction,
+)
+from barenet.data import Dataset, load_semeion
+from barenet.evaluation import holdout_split
+from barenet.io import save_model
+from barenet.network import Network
+from barenet.plots import plot_accuracy, plot_cost, plot_digits
+from barenet.runs import environment, make_run_dir, write_report
+from barenet.terminal import can_draw_blocks, draw_digits
+from barenet.training import History, TrainConfig, train
+
+
+def add_parser(commands: Any) -> None:
+    p = commands.add_parser(
+        "train",
+        help="train a network (by default the seed experiment on Semeion)",
+        description=__doc__,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument(
+        "--data",
+        type=Path,
+        metavar="PATH",
+        help="a local copy of semeion.data (default: the cache, "
+        "downloading the file once)",
+    )
+    p.add_argument(
+        "--hidden",
+        type=positive_int,
+        nargs="*",
+        default=[30, 20],
+        metavar="N",
+        help="widths of the hidden layers",
+    )
+    p.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=500,
+        help="training iterations (full-batch epochs)",
+    )
+    p.add_argument(
+        "--lr", type=positive_float, default=1.0, help="learning rate"
+    )
+    p.add_argument(
+        "--l2",
+        type=non_negative_float,
+        default=0.1,
+        help="L2 strength lambda (weights only)",
+    )
+    p.add_argument(
+        "--test-size",
+        type=rows_or_fraction,
+        default=100,
+        metavar="N|F",
+        help="test rows: a count, or a fraction like 0.2",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the shuffle and of the initial weights",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="run folder (default: runs/<date>-<time>)",
+    )
+    p.add_argument(
+        "--samples",
+        type=int,
+        default=5,
+        metavar="N",
+        help="test digits to show with their guesses",
+    )
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bar and no digit drawings",
+    )
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    out = make_run_dir(args.out)
+    data = load_semeion(args.data, log=lambda msg: print(msg, flush=True))
+    print(f"Data: X {data.X.shape}, Y {data.Y.shape} from {data.source}")
+
+    train_rows, test_rows = holdout_split(
+        len(data.y), args.test_size, args.seed
+    )
+    print(
+        f"Split: {len(train_rows)} training rows, {len(test_rows)} test rows "
+        f"(seed {args.seed})"
+    )
+    sizes = [data.X.shape[1], *args.hidden, data.n_classes]
+    net = Network(sizes, seed=args.seed)
+    config = TrainConfig(
+        epochs=args.epochs, lr=args.lr, l2=args.l2, seed=args.seed
+    )
+    print(
+        f"Network: {'-'.join(map(str, sizes))}, sigmoid units, "
+        f"{len(net.params)} parameters"
+    )
+
+    X_test, y_test = data.X[test_rows], data.y[test_rows]
+    with _StopOnInterrupt() as stop:
+        started = time.perf_counter()
+        history = _train_with_progress(
+            net,
+            data.X[train_rows],
+            data.y[train_rows],
+            config,
+            X_test,
+            y_test,
+            stop,
+            quiet=args.quiet,
+        )
+        seconds = time.perf_counter() - started
+
+    final = history.last()
+    state = "Stopped early (interrupted)" if stop.requested else "Trained"
+    print(f"{state} after {len(history)} iterations in {seconds:.2f} s")
+    print(f"Final training cost: {final['cost']:.4f}")
+    print(
+        f"Test accuracy: {final['test_accuracy']:.2%} (argmax), "
+        f"{final['test_exact']:.2%} (exact match, the seed's measure)"
+    )
+
+    shown = min(args.samples, len(test_rows))
+    guesses = net.predict(X_test[:shown])
+    if shown and not args.quiet:
+        _show_digits(data, X_test[:shown], y_test[:shown], guesses)
+
+    report = _report(
+        args,
+        data,
+        net,
+        config,
+        history,
+        seconds,
+        stop.requested,
+        (len(train_rows), len(test_rows)),
+    )
+    net.info = {k: report[k] for k in ("config", "data", "final", "created")}
+    files = _write_run(
+        out, net, report, history, data, X_test[:shown], y_test[:shown], guesses
+    )
+    print(
+        f"Wrote {len(files)} files to {out}{'/' if not str(out).endswith('/') else ''}:"
+    )
+    for name in files:
+        print(f"  {out / name}")
+    return 130 if stop.requested else 0
+
+
+class _StopOnInterrupt:
+    """Turn the first Ctrl-C into a request to stop after this iteration.
+
+    Used as a training callback: it returns True once Ctrl-C was pressed.
+    A second Ctrl-C interrupts at once.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: Any = None
+
+    def __enter__(self) -> _StopOnInterrupt:
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        signal.signal(signal.SIGINT, self._previous)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __call__(self, history: History) -> bool:
+        return self.requested
+
+
+def _train_with_progress(
+    net: Network,
+    X: np.ndarray,
+    y: np.ndarray,
+    config: TrainConfig,
+    X_test: np.ndarray,
+    y_test: np.ndarray,
+    stop: _StopOnInterrupt,
+    quiet: bool,
+) -> History:
+    """train(), with a progress bar on a terminal unless quiet."""
+    with tqdm(
+        total=config.epochs,
+        unit="it",
+        desc="Training",
+        leave=False,
+        disable=quiet or not sys.stderr.isatty(),
+    ) as bar:
+
+        def progress(history: History) -> None:
+            bar.update(1)
+            if len(history) % 10 == 0:
+                last = history.last()
+                bar.set_postfix(
+                    cost=f"{last['cost']:.4f}",
+                    acc=f"{last['test_accuracy']:.2%}",
+                    refresh=False,
+                )
+
+        return train(
+            net,
+            X,
+            y,
+            config,
+            X_test=X_test,
+            y_test=y_test,
+            callbacks=[progress, stop],
+        )
+
+
+def _show_digits(
+    data: Dataset, X: np.ndarray, y: np.ndarray, guesses: np.ndarray
+) -> None:
+    shape = data.image_shape or (16, 16)
+    images = [row.reshape(shape) for row in X]
+    captions = [
+        (f"Actual: {a}", f"Guess:  {g}")
+        for a, g in zip(y, guesses, strict=True)
+    ]
+    ascii_only = not can_draw_blocks(sys.stdout.encoding)
+    print(f"\n{len(images)} test digits and the network's guesses:")
+    width = shutil.get_terminal_size().columns
+    print(draw_digits(images, captions, ascii_only=ascii_only, width=width))
+    right = int(np.sum(guesses == y))
+    print(
+        f"\nRight: {right}\nWrong: {len(y) - right}\n"
+        f"Accuracy: {right / len(y):.0%} (of these {len(y)})\n"
+    )
+
+
+def _report(
+    args: argparse.Namespace,
+    data: Dataset,
+    net: Network,
+    config: TrainConfig,
+    history: History,
+    seconds: float,
+    interrupted: bool,
+    split: tuple[int, int],
+) -> dict[str, Any]:
+    final = history.last()
+    return {
+        "command": "train",
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "environment": environment(),
+        "seed": args.seed,
+        "config": {
+            **config.to_dict(),
+            "hidden": list(args.hidden),
+            "test_size": args.test_size,
+            "architecture": net.architecture(),
+            "init": net.init,
+        },
+        "data": {**data.describe(), "n_train": split[0], "n_test": split[1]},
+        "training_seconds": round(seconds, 4),
+        "epochs_completed": len(history),
+        "interrupted": interrupted,
+        "final": final,
+        "test_accuracy": final["test_accuracy"],
+        "test_exact": final["test_exact"],
+        "history": history.to_dict(),
+    }
+
+
+def _write_run(
+    out: Path,
+    net: Network,
+    report: dict[str, Any],
+    history: History,
+    data: Dataset,
+    X: np.ndarray,
+    y: np.ndarray,
+    guesses: np.ndarray,
+) -> list[str]:
+    """Write the model first (the most valuable file), then the rest."""
+    save_model(net, out / "model.npz")
+    report["model_file"] = "model.npz"
+    write_report(out / "report.json", report)
+    plot_cost(history, out / "cost.png")
+    plot_accuracy(history, out / "accuracy.png")
+    files = ["model.npz", "report.json", "cost.png", "accuracy.png"]
+    if len(y):
+        shape = data.image_shape or (16, 16)
+        plot_digits(
+            X.reshape(len(y), *shape),
+            y.tolist(),
+            guesses.tolist(),
+            out / "samples.png",
+        )
+        files.append("samples.png")
+    return files

@@ -1,0 +1,86 @@
+"""What every data loader returns: a ``Dataset`` of X and integer labels y.
+
+    X   (n_samples, n_features) float64, one sample per row
+    y   (n_samples,) int64, class indices 0 .. n_classes - 1
+
+For image data sets each row of X is the image flattened row by row, and
+``image_shape`` says how to fold it back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+from barenet.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Samples, labels, and where they came from."""
+
+    X: NDArray[np.float64]
+    y: NDArray[np.int64]
+    name: str
+    n_classes: int
+    image_shape: tuple[int, int] | None = None
+    source: str = ""
+    md5: str = ""
+    sha256: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def Y(self) -> NDArray[np.floating]:
+        """The labels as one-hot rows, shape (n_samples, n_classes)."""
+        return one_hot(self.y, self.n_classes)
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready facts about the data (not the data itself)."""
+        return {
+            "name": self.name,
+            "source": self.source,
+            "md5": self.md5,
+            "sha256": self.sha256,
+            "n_samples": int(self.X.shape[0]),
+            "n_features": int(self.X.shape[1]),
+            "n_classes": self.n_classes,
+            "image_shape": list(self.image_shape) if self.image_shape else None,
+        }
+
+
+def one_hot(
+    y: ArrayLike, n_classes: int, dtype: DTypeLike = np.float64
+) -> NDArray[np.floating]:
+    """Rows of zeros with a one in column y[i], shape (len(y), n_classes)."""
+    labels = check_labels(y, n_classes)
+    Y = np.zeros((labels.shape[0], n_classes), dtype=dtype)
+    Y[np.arange(labels.shape[0]), labels] = 1
+    return Y
+
+
+def check_labels(y: ArrayLike, n_classes: int) -> NDArray[np.int64]:
+    """y as a 1-D int64 array of class indices in [0, n_classes), or an error."""
+    arr = np.asarray(y)
+    if arr.ndim != 1:
+        raise ConfigError(
+            f"labels y must be 1-D (one class index per sample), got shape {arr.shape}"
+        )
+    whole = np.issubdtype(arr.dtype, np.integer) or (
+        np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr))
+    )
+    if arr.size and not whole:
+        raise ConfigError(
+            f"labels y must be whole numbers 0..{n_classes - 1}, got "
+            f"{arr.dtype} values"
+        )
+    labels = arr.astype(np.int64)
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        bad = labels[(labels < 0) | (labels >= n_classes)][0]
+        raise ConfigError(
+            f"label {bad} is outside 0..{n_classes - 1}: the network has "
+            f"{n_classes} outputs, one per class"
+        )
+    return labels

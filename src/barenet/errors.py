@@ -1,0 +1,25 @@
+"""The exceptions barenet raises for mistakes a user can fix.
+
+Every error here carries a message that names what was wrong, where, what
+was expected, what was found, and how to fix it. The command line prints
+that message alone, without a traceback. Internal invariants use
+``assert`` instead; an ``AssertionError`` is a bug in barenet.
+"""
+
+from __future__ import annotations
+
+
+class BarenetError(Exception):
+    """Base class of every error barenet raises on purpose."""
+
+
+class ConfigError(BarenetError, ValueError):
+    """A setting is out of range or inconsistent with another."""
+
+
+class DataError(BarenetError, ValueError):
+    """A data file is missing, cannot be downloaded, or is malformed."""
+
+
+class ModelFileError(BarenetError, ValueError):
+    """A file is not a valid barenet model, or a model cannot be saved."""

@@ -1,0 +1,79 @@
+"""Measuring a classifier, and splitting data to measure it honestly.
+
+Two accuracies appear in barenet's reports:
+
+- ``accuracy``: the share of samples whose most probable class (the
+  argmax of the outputs) is the true class. This is the usual measure.
+- ``exact_match``: the seed's measure. Every output is thresholded at 0.5
+  and the whole vector must equal the one-hot label, so a sample with two
+  outputs above 0.5, or none, counts as wrong even when the argmax is right.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from barenet.errors import ConfigError
+
+
+def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    """Share of predictions equal to the true labels."""
+    t, p = np.asarray(y_true), np.asarray(y_pred)
+    if t.shape != p.shape or t.ndim != 1 or t.size == 0:
+        raise ConfigError(
+            f"y_true and y_pred must be 1-D, non-empty and of equal length, "
+            f"got shapes {t.shape} and {p.shape}"
+        )
+    return float(np.mean(t == p))
+
+
+def exact_match(P: ArrayLike, y_true: ArrayLike) -> float:
+    """The seed's accuracy: share of rows where (P > 0.5) is the one-hot label."""
+    probs, labels = np.asarray(P), np.asarray(y_true)
+    if probs.ndim != 2 or labels.shape != (probs.shape[0],) or labels.size == 0:
+        raise ConfigError(
+            f"P must be (n_samples, n_classes) and y_true (n_samples,), got "
+            f"shapes {probs.shape} and {labels.shape}"
+        )
+    predicted = probs > 0.5
+    wanted = np.zeros_like(predicted)
+    wanted[np.arange(labels.size), labels] = True
+    return float(np.mean(np.all(predicted == wanted, axis=1)))
+
+
+def holdout_split(
+    n_samples: int, test_size: int | float, seed: int | None
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Indices (train, test) for a seeded shuffle with the last rows held out.
+
+    ``test_size`` is a number of rows (int >= 1) or a fraction of the rows
+    (float strictly between 0 and 1, rounded to the nearest row). The seed
+    drives ``numpy.random.default_rng(seed).permutation``; the test set is
+    the last ``test_size`` rows of that permutation, as in the seed
+    experiment.
+    """
+    n_test = count_test_rows(n_samples, test_size)
+    order = np.random.default_rng(seed).permutation(n_samples)
+    return order[:-n_test], order[-n_test:]
+
+
+def count_test_rows(n_samples: int, test_size: int | float) -> int:
+    """How many rows ``test_size`` means for ``n_samples``; checks the range."""
+    if isinstance(test_size, bool) or not isinstance(test_size, int | float):
+        raise ConfigError(f"test size must be a number, got {test_size!r}")
+    if isinstance(test_size, float):
+        if not 0.0 < test_size < 1.0:
+            raise ConfigError(
+                f"a fractional test size must lie strictly between 0 and 1, "
+                f"got {test_size}; give a whole number for a count of rows"
+            )
+        n_test = round(test_size * n_samples)
+    else:
+        n_test = test_size
+    if not 1 <= n_test <= n_samples - 1:
+        raise ConfigError(
+            f"test size {test_size} gives {n_test} test rows out of {n_samples}; "
+            f"it must leave at least one row for testing and one for training"
+        )
+    return n_test

@@ -1,0 +1,203 @@
+"""The model file: NumPy arrays and JSON metadata in one ``.npz``, no pickle.
+
+A model file is a zip archive as written by ``numpy.savez`` holding:
+
+- ``W0, b0, W1, b1, ...``: each layer's weights (n_in, n_out) and biases
+  (n_out,), in the network's dtype;
+- ``metadata``: UTF-8 JSON as a uint8 array, with the format name and
+  version, the architecture (sizes, activations, output, dtype), the
+  network's ``info`` (hyperparameters, data, figures) and the SHA-256 of
+  the arrays above.
+
+Loading uses ``allow_pickle=False``, so a file can never run code. Every
+array's dtype and shape is checked against the architecture, values must
+be finite, and the SHA-256 must match; anything else is a ModelFileError
+"not a valid barenet model: PATH (reason)". Saving is atomic (see
+``barenet._files``) and refuses parameters that are not finite.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zipfile
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+from numpy.typing import NDArray
+
+from barenet._files import atomic_open
+from barenet.errors import BarenetError, ModelFileError
+from barenet.network import Network
+
+FORMAT = "barenet-model"
+FORMAT_VERSION = 1
+
+
+def save_model(net: Network, path: str | os.PathLike[str]) -> Path:
+    """Write ``net`` (architecture, weights and ``info``) to ``path``.
+
+    The folder must exist. Returns the path written.
+    """
+    path = Path(path)
+    if not np.all(np.isfinite(net.params)):
+        raise ModelFileError(
+            f"refusing to save {path}: the network's parameters contain nan or "
+            "inf (training diverged; try a smaller learning rate)"
+        )
+    arrays = _layer_arrays(net)
+    metadata = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "architecture": net.architecture(),
+        "info": net.info,
+        "arrays_sha256": _digest(arrays),
+    }
+    try:
+        text = json.dumps(metadata, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(
+            f"cannot save {path}: info is not plain JSON ({exc})"
+        ) from None
+    arrays["metadata"] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    try:
+        with atomic_open(path) as f:
+            np.savez(f, **arrays)  # type: ignore[arg-type]
+    except OSError as exc:
+        raise ModelFileError(
+            f"cannot save {path}: {exc.strerror or exc}"
+        ) from None
+    return path
+
+
+def load_model(path: str | os.PathLike[str]) -> Network:
+    """Read a model file written by ``save_model``; checks everything first."""
+    path = Path(path)
+    try:
+        return _load(path)
+    except ModelFileError:
+        raise
+    except FileNotFoundError:
+        raise ModelFileError(f"no model file at {path}") from None
+    except IsADirectoryError:
+        raise ModelFileError(f"{path} is a folder, not a model file") from None
+    except BarenetError as exc:
+        _invalid(path, str(exc))
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        EOFError,
+        TypeError,
+        zipfile.BadZipFile,
+    ) as exc:
+        _invalid(path, f"{type(exc).__name__}: {exc}")
+
+
+def _load(path: Path) -> Network:
+    with open(path, "rb") as f:
+        archive = np.load(f, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            _invalid(path, "a single .npy array, not an .npz archive")
+        with archive:
+            return _from_archive(path, archive)
+
+
+def _from_archive(path: Path, archive: np.lib.npyio.NpzFile) -> Network:
+    """Check and read an open archive; see the module docstring."""
+    names = set(archive.files)
+    if "metadata" not in names:
+        _invalid(path, "no metadata entry")
+    meta = _read_metadata(path, archive["metadata"])
+    arch = meta["architecture"]
+    net = Network(
+        arch["sizes"],
+        activation=arch["activations"],
+        output=arch["output"],
+        dtype=arch["dtype"],
+    )
+    expected = {f"{kind}{i}" for i in range(len(net.layers)) for kind in "Wb"}
+    if names != expected | {"metadata"}:
+        found = sorted(names - {"metadata"})
+        _invalid(path, f"arrays {found}, expected {sorted(expected)}")
+
+    # Every array must have the dtype and shape the architecture implies.
+    arrays = {}
+    for i, layer in enumerate(net.layers):
+        for name, target in ((f"W{i}", layer.W), (f"b{i}", layer.b)):
+            arr = archive[name]
+            if arr.dtype != net.dtype or arr.shape != target.shape:
+                _invalid(
+                    path,
+                    f"{name} is {arr.dtype} {arr.shape}, the architecture "
+                    f"needs {net.dtype} {target.shape}",
+                )
+            arrays[name] = arr
+    if _digest(arrays) != meta["arrays_sha256"]:
+        _invalid(
+            path,
+            "the arrays' SHA-256 does not match the metadata; the file was "
+            "altered",
+        )
+
+    for i, layer in enumerate(net.layers):
+        layer.W[...] = arrays[f"W{i}"]
+        layer.b[...] = arrays[f"b{i}"]
+    if not np.all(np.isfinite(net.params)):
+        _invalid(path, "the parameters contain nan or inf")
+    info = meta.get("info", {})
+    net.info = info if isinstance(info, dict) else {}
+    return net
+
+
+def _read_metadata(path: Path, raw: NDArray[Any]) -> dict[str, Any]:
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        _invalid(path, "metadata is not a byte string")
+    try:
+        meta = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        _invalid(path, f"metadata is not JSON ({exc})")
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        _invalid(path, f"metadata does not name the format {FORMAT!r}")
+    version = meta.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        _invalid(
+            path,
+            f"format version {version!r}; this barenet reads versions up to "
+            f"{FORMAT_VERSION} (upgrade barenet to read newer files)",
+        )
+    arch = meta.get("architecture")
+    if not isinstance(arch, dict) or not {
+        "sizes",
+        "activations",
+        "output",
+        "dtype",
+    } <= set(arch):
+        _invalid(path, "metadata lacks a complete architecture")
+    if not isinstance(meta.get("arrays_sha256"), str):
+        _invalid(path, "metadata lacks the arrays' SHA-256")
+    return meta
+
+
+def _layer_arrays(net: Network) -> dict[str, NDArray[Any]]:
+    arrays: dict[str, NDArray[Any]] = {}
+    for i, layer in enumerate(net.layers):
+        arrays[f"W{i}"] = np.ascontiguousarray(layer.W)
+        arrays[f"b{i}"] = np.ascontiguousarray(layer.b)
+    return arrays
+
+
+def _digest(arrays: dict[str, NDArray[Any]]) -> str:
+    """SHA-256 over each array's name, dtype, shape and bytes, in order."""
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        arr = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}:{arr.dtype.str}:{arr.shape};".encode())
+        h.update(arr.tobytes())
+    return h.hexdigest()
+
+
+def _invalid(path: Path, reason: str) -> NoReturn:
+    raise ModelFileError(f"not a valid barenet model: {path} ({reason})")

@@ -1,0 +1,450 @@
+"""A feed-forward network: a sequence of layers, a forward pass, backprop.
+
+Notation (shapes for a batch of m samples)::
+
+    X       inputs                         (m, n_inputs)
+    Y       one-hot targets                (m, n_outputs)
+    W[l]    weights of layer l             (n_in, n_out)
+    b[l]    biases of layer l              (n_out,)
+    A[l]    input of layer l; A[0] = X     (m, n_in)
+    Z[l]    A[l] @ W[l] + b[l]             (m, n_out)
+    delta   d(cost)/dZ of the layer at hand, same shape as that Z
+
+The cost of a network on (X, Y), with L2 strength lambda, is
+
+    J = (1/m) sum_i cost_i  +  lambda / (2m) * sum of every weight squared
+
+where cost_i is the output's per-sample cross-entropy (see
+``barenet.functions``). Biases are not penalised.
+
+Back-propagation runs the chain rule from the output down. The output
+error is delta = (P - Y) / m; each layer turns the delta of its Z into the
+gradients of its own parameters, dW = A.T @ delta and db = the column sums
+of delta, and hands delta @ W.T, times g' of the layer below, further down.
+
+All parameters live in one flat vector, ``Network.params``; each layer's
+W and b are reshaped views into it, and their gradients views into
+``Network.grad``. An optimizer therefore updates the whole network in one
+operation, and a gradient check sees one vector. Anything that changes the
+parameters must write into that vector (``params[...] = ...``), never
+rebind it.
+
+Layers today are dense; a layer is anything with ``n_params``, ``bind``,
+``initialise``, ``forward`` and ``backward``, so other kinds can join.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+from barenet.errors import ConfigError
+from barenet.functions import Activation, Array, get_activation, get_output
+
+INITIALISATIONS = ("uniform", "glorot", "he")
+"""Initialisation schemes. ``uniform`` is the seed's: every weight and bias
+uniform in [-1, 1]. ``glorot`` draws W uniform in +-sqrt(6 / (n_in + n_out))
+and ``he`` draws W normal with standard deviation sqrt(2 / n_in); both start
+biases at 0."""
+
+DTYPES = ("float64", "float32")
+
+
+class Dense:
+    """A fully connected layer: Z = A @ W + b, followed by an activation.
+
+    The activation is ``None`` for the last layer, whose Z (the logits) goes
+    to the network's output instead.
+    """
+
+    def __init__(self, n_in: int, n_out: int, activation: Activation | None):
+        self.n_in = n_in
+        self.n_out = n_out
+        self.activation = activation
+        self.n_params = n_in * n_out + n_out
+
+    def bind(self, params: Array, grad: Array) -> None:
+        """Make W, b (and dW, db) views into slices of the flat vectors."""
+        k = self.n_in * self.n_out
+        self.W = params[:k].reshape(self.n_in, self.n_out)
+        self.b = params[k:]
+        self.dW = grad[:k].reshape(self.n_in, self.n_out)
+        self.db = grad[k:]
+
+    def initialise(self, rng: np.random.Generator, scheme: str) -> None:
+        """Draw starting weights and biases in place."""
+        shape = (self.n_in, self.n_out)
+        if scheme == "uniform":
+            self.W[...] = rng.uniform(-1.0, 1.0, shape)
+            self.b[...] = rng.uniform(-1.0, 1.0, self.n_out)
+            return
+        if scheme == "glorot":
+            limit = np.sqrt(6.0 / (self.n_in + self.n_out))
+            self.W[...] = rng.uniform(-limit, limit, shape)
+        else:  # "he"
+            self.W[...] = rng.normal(0.0, np.sqrt(2.0 / self.n_in), shape)
+        self.b[...] = 0.0
+
+    def forward(
+        self, A: Array, Z: Array | None = None, out: Array | None = None
+    ) -> tuple[Array, Array]:
+        """Return (Z, g(Z)); for the last layer g(Z) is Z itself.
+
+        ``Z`` and ``out``, when given, are buffers of shape (m, n_out) that
+        receive the results, so that training reuses its memory.
+        """
+        Z = np.matmul(A, self.W, out=Z)
+        Z += self.b
+        if self.activation is None:
+            return Z, Z
+        return Z, self.activation.function(Z, out=out)
+
+    def gradients(self, A: Array, delta: Array) -> None:
+        """Store dW = A.T @ delta and db = column sums of delta."""
+        np.matmul(A.T, delta, out=self.dW)
+        np.sum(delta, axis=0, out=self.db)
+
+    def input_error(self, delta: Array, out: Array | None = None) -> Array:
+        """d(cost)/dA for this layer's input A: delta @ W.T.
+
+        The layer below multiplies it by its own g' to get its delta.
+        """
+        return np.matmul(delta, self.W.T, out=out)
+
+
+class _Workspace:
+    """Buffers for the arrays of one training step, reused between steps.
+
+    Training calls the forward and backward passes thousands of times on
+    batches of the same size; writing into the same memory each time saves
+    allocating (and page-faulting) it again.
+    """
+
+    def __init__(self, layers: list[Dense], m: int, dtype: np.dtype[Any]):
+        self.m = m
+        self.Z = [np.empty((m, layer.n_out), dtype) for layer in layers]
+        self.A = [np.empty((m, layer.n_out), dtype) for layer in layers[:-1]]
+        self.error = [np.empty((m, layer.n_in), dtype) for layer in layers[1:]]
+
+
+class Network:
+    """A feed-forward network of dense layers.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Layer widths from input to output, at least two: ``[256, 30, 20,
+        10]`` is the seed's network with two hidden layers.
+    activation : str or sequence of str, default "sigmoid"
+        Activation of the hidden layers: one name for all, or one per hidden
+        layer. Names: sigmoid, tanh, relu, leaky_relu, gelu.
+    output : {"sigmoid", "softmax"}, default "sigmoid"
+        The output and its cost: sigmoid units with per-output cross-entropy
+        (the seed's), or a softmax with categorical cross-entropy.
+    init : {"uniform", "glorot", "he"}, default "uniform"
+        Initialisation scheme; see ``INITIALISATIONS``.
+    seed : int or None, default None
+        Seed of the ``numpy.random.default_rng`` that draws the weights.
+    dtype : {"float64", "float32"}, default "float64"
+        Floating type of parameters and computation.
+
+    Examples
+    --------
+    >>> net = Network([4, 3, 2], seed=0)
+    >>> net.predict_proba(np.zeros((1, 4))).shape
+    (1, 2)
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        *,
+        activation: str | Sequence[str] = "sigmoid",
+        output: str = "sigmoid",
+        init: str = "uniform",
+        seed: int | None = None,
+        dtype: DTypeLike = "float64",
+    ):
+        self.sizes = _check_sizes(sizes)
+        self.activations = _check_activations(activation, len(self.sizes) - 2)
+        self.output = get_output(output)
+        self.dtype = _check_dtype(dtype)
+        if init not in INITIALISATIONS:
+            raise ConfigError(
+                f"unknown init {init!r}; expected one of {', '.join(INITIALISATIONS)}"
+            )
+        self.init = init
+        self._workspaces: list[_Workspace] = []
+        self.info: dict[str, Any] = {}
+        """Free-form facts about the network (data, figures) that
+        ``barenet.io.save`` writes with it and ``load`` restores."""
+
+        acts: list[Activation | None] = [
+            get_activation(a) for a in self.activations
+        ]
+        acts.append(None)
+        self.layers = [
+            Dense(n_in, n_out, act)
+            for n_in, n_out, act in zip(
+                self.sizes[:-1], self.sizes[1:], acts, strict=True
+            )
+        ]
+        n_params = sum(layer.n_params for layer in self.layers)
+        self.params = np.zeros(n_params, dtype=self.dtype)
+        self.grad = np.zeros(n_params, dtype=self.dtype)
+        offset = 0
+        for layer in self.layers:
+            end = offset + layer.n_params
+            layer.bind(self.params[offset:end], self.grad[offset:end])
+            offset = end
+
+        rng = np.random.default_rng(seed)
+        for layer in self.layers:
+            layer.initialise(rng, init)
+
+    # -- description ------------------------------------------------------
+
+    @property
+    def n_inputs(self) -> int:
+        return self.sizes[0]
+
+    @property
+    def n_outputs(self) -> int:
+        return self.sizes[-1]
+
+    @property
+    def weights(self) -> list[Array]:
+        """Each layer's W, as views into ``params``."""
+        return [layer.W for layer in self.layers]
+
+    @property
+    def biases(self) -> list[Array]:
+        """Each layer's b, as views into ``params``."""
+        return [layer.b for layer in self.layers]
+
+    def architecture(self) -> dict[str, Any]:
+        """The settings that rebuild this network's shape (no weights)."""
+        return {
+            "sizes": list(self.sizes),
+            "activations": list(self.activations),
+            "output": self.output.name,
+            "dtype": self.dtype.name,
+        }
+
+    def __repr__(self) -> str:
+        shape = "-".join(str(n) for n in self.sizes)
+        hidden = ",".join(self.activations) or "none"
+        return f"Network({shape}, hidden={hidden}, output={self.output.name})"
+
+    def copy(self) -> Network:
+        """An independent network with the same architecture and weights."""
+        twin = Network(
+            self.sizes,
+            activation=self.activations,
+            output=self.output.name,
+            init=self.init,
+            dtype=self.dtype,
+        )
+        twin.params[...] = self.params
+        twin.info = dict(self.info)
+        return twin
+
+    # -- forward ----------------------------------------------------------
+
+    def predict_proba(self, X: ArrayLike) -> Array:
+        """Output probabilities, shape (n_samples, n_outputs).
+
+        A 1-D ``X`` is one sample and gives an array of shape (1, n_outputs).
+        """
+        Z = self._logits(self.check_X(X))
+        return self.output.probabilities(Z)
+
+    def predict(self, X: ArrayLike) -> NDArray[np.intp]:
+        """The index of the most probable output for each sample."""
+        Z = self._logits(self.check_X(X))
+        # Both outputs are monotonic in Z, so the logits' argmax suffices.
+        return np.argmax(Z, axis=1)
+
+    def _logits(self, X: Array) -> Array:
+        A = X
+        for layer in self.layers:
+            _, A = layer.forward(A)
+        return A
+
+    # -- cost and gradient ------------------------------------------------
+
+    def cost(self, X: ArrayLike, Y: ArrayLike, l2: float = 0.0) -> float:
+        """The regularised cost J on (X, Y); see the module docstring."""
+        X_ = self.check_X(X)
+        Y_ = self.check_Y(Y, X_.shape[0])
+        _check_l2(l2)
+        Z = self._logits(X_)
+        return self._cost_from_logits(Z, Y_, l2)
+
+    def cost_and_gradient(
+        self, X: ArrayLike, Y: ArrayLike, l2: float = 0.0
+    ) -> tuple[float, Array]:
+        """The regularised cost and its gradient, from one forward pass.
+
+        Returns
+        -------
+        cost : float
+        grad : ndarray of shape (n_params,)
+            d(cost)/d(params), laid out like ``params``. This is the
+            network's own buffer ``grad``, overwritten by the next call:
+            copy it to keep it.
+        """
+        X_ = self.check_X(X)
+        Y_ = self.check_Y(Y, X_.shape[0])
+        _check_l2(l2)
+        return self._cost_and_gradient(X_, Y_, l2)
+
+    def _cost_and_gradient(
+        self, X: Array, Y: Array, l2: float
+    ) -> tuple[float, Array]:
+        """cost_and_gradient for inputs already checked and cast."""
+        m = X.shape[0]
+        ws = self._workspace(m)
+
+        # Forward, keeping every layer's input A and pre-activation Z.
+        As = [X]
+        for i, layer in enumerate(self.layers):
+            hidden = i < len(self.layers) - 1
+            _, A = layer.forward(As[-1], ws.Z[i], ws.A[i] if hidden else None)
+            As.append(A)
+        cost = self._cost_from_logits(ws.Z[-1], Y, l2)
+
+        # Output error: d(cost)/dZ of the last layer is (P - Y) / m.
+        delta = self.output.probabilities(ws.Z[-1])
+        delta -= Y
+        delta /= m
+
+        # Hidden errors, from the top layer down: each layer's delta is the
+        # error at its output times g' of its pre-activation.
+        for i in range(len(self.layers) - 1, 0, -1):
+            layer, below = self.layers[i], self.layers[i - 1]
+            self.layers[i].gradients(As[i], delta)
+            error = layer.input_error(delta, out=ws.error[i - 1])
+            assert below.activation is not None
+            error *= below.activation.derivative(ws.Z[i - 1], As[i])
+            delta = error
+        self.layers[0].gradients(X, delta)
+
+        # Penalty gradient: (lambda / m) W for weights, nothing for biases.
+        if l2:
+            for layer in self.layers:
+                layer.dW += (l2 / m) * layer.W
+        return cost, self.grad
+
+    def _workspace(self, m: int) -> _Workspace:
+        """Buffers for batches of m rows; the last two sizes are kept."""
+        for ws in self._workspaces:
+            if ws.m == m:
+                return ws
+        ws = _Workspace(self.layers, m, self.dtype)
+        self._workspaces = [ws, *self._workspaces[:1]]
+        return ws
+
+    def _cost_from_logits(self, Z: Array, Y: Array, l2: float) -> float:
+        m = Z.shape[0]
+        cost = float(np.sum(self.output.cost(Z, Y))) / m
+        if l2:
+            squares = sum(float(np.vdot(W, W)) for W in self.weights)
+            cost += l2 / (2 * m) * squares
+        return cost
+
+    # -- input checks -----------------------------------------------------
+
+    def check_X(self, X: ArrayLike) -> Array:
+        """X as a 2-D array of this network's dtype, or a clear error.
+
+        A 1-D array is taken as one sample.
+        """
+        try:
+            arr = np.asarray(X, dtype=self.dtype)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"X must be an array of numbers, shape (n_samples, "
+                f"{self.n_inputs}); converting it failed: {exc}"
+            ) from None
+        if arr.ndim == 1:
+            arr = arr.reshape(1, -1)
+        if arr.ndim != 2 or arr.shape[1] != self.n_inputs:
+            raise ConfigError(
+                f"X has shape {np.shape(X)}, but this network takes "
+                f"{self.n_inputs} features: pass shape (n_samples, "
+                f"{self.n_inputs}), or one sample of shape ({self.n_inputs},)"
+            )
+        if arr.shape[0] == 0:
+            raise ConfigError("X has no samples (0 rows); pass at least one")
+        if not np.all(np.isfinite(arr)):
+            raise ConfigError(
+                "X contains nan or inf; replace or drop those values first"
+            )
+        return arr
+
+    def check_Y(self, Y: ArrayLike, n_samples: int) -> Array:
+        """Y as a (n_samples, n_outputs) array of this network's dtype."""
+        arr = np.asarray(Y, dtype=self.dtype)
+        expected = (n_samples, self.n_outputs)
+        if arr.shape != expected:
+            raise ConfigError(
+                f"Y has shape {arr.shape}, expected {expected}: one row of "
+                f"{self.n_outputs} targets per sample (see "
+                "barenet.data.one_hot to turn labels into rows)"
+            )
+        if not np.all(np.isfinite(arr)):
+            raise ConfigError("Y contains nan or inf")
+        return arr
+
+
+def _check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
+    try:
+        out = tuple(int(n) for n in sizes)
+        ok = all(int(n) == n for n in sizes)
+    except (TypeError, ValueError):
+        out, ok = (), False
+    if not ok or len(out) < 2 or min(out) < 1:
+        raise ConfigError(
+            f"sizes must be at least two positive whole numbers (input width, "
+            f"..., output width), got {sizes!r}"
+        )
+    return out
+
+
+def _check_activations(
+    activation: str | Sequence[str], n_hidden: int
+) -> tuple[str, ...]:
+    names = (
+        [activation] * n_hidden
+        if isinstance(activation, str)
+        else list(activation)
+    )
+    if len(names) != n_hidden:
+        raise ConfigError(
+            f"got {len(names)} activations for {n_hidden} hidden layers: give "
+            "one name for all, or exactly one per hidden layer"
+        )
+    for name in names:
+        get_activation(name)
+    return tuple(names)
+
+
+def _check_dtype(dtype: DTypeLike) -> np.dtype[Any]:
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt.name not in DTYPES:
+        raise ConfigError(
+            f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}"
+        )
+    return dt
+
+
+def _check_l2(l2: float) -> None:
+    if not (np.isfinite(l2) and l2 >= 0):
+        raise ConfigError(f"l2 must be a finite number >= 0, got {l2!r}")

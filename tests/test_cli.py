@@ -1,0 +1,173 @@
+"""The barenet command, end to end, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from barenet.cli import main
+from barenet.io import load_model
+
+
+def run_cli(*args, cwd=None, env=None):
+    return subprocess.run(
+        [sys.executable, "-m", "barenet", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+    )
+
+
+def test_train_end_to_end_writes_every_file(tmp_path):
+    result = run_cli("train", "--epochs", "40", "--out", "run", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Data: X (1593, 256), Y (1593, 10)" in out
+    assert "Split: 1493 training rows, 100 test rows (seed 0)" in out
+    assert "Actual: " in out and "Guess:  " in out and "\u2588" in out
+    assert "Right: " in out and "Wrong: " in out
+    run = tmp_path / "run"
+    names = sorted(p.name for p in run.iterdir())
+    assert names == [
+        "accuracy.png",
+        "cost.png",
+        "model.npz",
+        "report.json",
+        "samples.png",
+    ]
+    for png in ("accuracy.png", "cost.png", "samples.png"):
+        assert (run / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    report = json.loads((run / "report.json").read_text())
+    assert report["config"]["epochs"] == 40 and report["config"]["lr"] == 1.0
+    assert report["seed"] == 0
+    assert report["data"]["md5"] == "cb545d371d2ce14ec121470795a77432"
+    assert report["environment"]["numpy"] == np.__version__
+    assert report["training_seconds"] > 0
+    for name in ("cost", "test_accuracy", "test_exact"):
+        assert len(report["history"][name]) == 40
+    assert report["test_accuracy"] == report["history"]["test_accuracy"][-1]
+    assert f"Test accuracy: {report['test_accuracy']:.2%} (argmax)" in out
+
+    net = load_model(run / "model.npz")
+    assert net.sizes == (256, 30, 20, 10)
+    assert net.info["config"]["epochs"] == 40
+
+
+def test_options_change_the_run(tmp_path):
+    result = run_cli(
+        "train",
+        "--hidden",
+        "12",
+        "--epochs",
+        "3",
+        "--lr",
+        "0.5",
+        "--l2",
+        "0",
+        "--test-size",
+        "0.25",
+        "--seed",
+        "4",
+        "--out",
+        str(tmp_path / "r"),
+        "--quiet",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Split: 1195 training rows, 398 test rows (seed 4)" in result.stdout
+    assert "Actual" not in result.stdout  # --quiet draws no digits
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["config"]["architecture"]["sizes"] == [256, 12, 10]
+    assert (report["config"]["lr"], report["config"]["l2"]) == (0.5, 0.0)
+    assert report["data"]["n_test"] == 398
+
+
+def test_piped_output_has_no_progress_bar(tmp_path):
+    result = run_cli("train", "--epochs", "5", "--out", str(tmp_path / "r"))
+    assert result.returncode == 0
+    assert "Training" not in result.stderr and "it/s" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--lr", "-1"], "argument --lr: must be greater than 0, got -1"),
+        (
+            ["--epochs", "ten"],
+            "argument --epochs: expected a whole number, got 'ten'",
+        ),
+        (
+            ["--test-size", "1.5"],
+            "argument --test-size: expected a number of rows",
+        ),
+        (["--l2", "nan"], "argument --l2: expected a finite number, got 'nan'"),
+    ],
+)
+def test_bad_options_exit_2_with_the_reason(args, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["train", *args])
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_missing_data_file_is_one_line_not_a_traceback(tmp_path):
+    result = run_cli(
+        "train",
+        "--data",
+        str(tmp_path / "nope.data"),
+        "--out",
+        str(tmp_path / "r"),
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "barenet train: error: cannot read the Semeion file"
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_no_network_and_no_cache_says_how_to_supply_the_file(tmp_path):
+    env = {
+        **os.environ,
+        "BARENET_DATA": str(tmp_path / "cache"),
+        "BARENET_MIRROR": "http://127.0.0.1:9",
+    }
+    result = run_cli("train", "--out", str(tmp_path / "r"), env=env)
+    assert result.returncode == 1
+    assert "could not download semeion.data" in result.stderr
+    assert "--data PATH" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "cache" / "semeion" / "semeion.data").exists()
+
+
+def test_a_run_folder_is_never_overwritten(tmp_path):
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "report.json").write_text("{}")
+    result = run_cli("train", "--out", str(tmp_path / "r"))
+    assert result.returncode == 1
+    assert "already holds a run (report.json)" in result.stderr
+    assert (tmp_path / "r" / "report.json").read_text() == "{}"
+
+
+def test_help_and_version():
+    result = run_cli("--help")
+    assert result.returncode == 0 and "train" in result.stdout
+    result = run_cli("train", "--help")
+    for option in (
+        "--data",
+        "--hidden",
+        "--epochs",
+        "--lr",
+        "--l2",
+        "--test-size",
+        "--seed",
+        "--out",
+        "--quiet",
+    ):
+        assert option in result.stdout
+    assert run_cli("--version").stdout.startswith("barenet ")

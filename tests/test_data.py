@@ -1,0 +1,225 @@
+"""Semeion: the real file, malformed files, and the download cache."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from barenet.data import SEMEION, load_semeion, one_hot, parse_semeion
+from barenet.data.cache import fetch
+from barenet.errors import ConfigError, DataError
+
+
+def test_the_real_file_gives_the_published_shape_and_counts(semeion):
+    assert semeion.X.shape == (1593, 256)
+    assert semeion.Y.shape == (1593, 10)
+    assert semeion.X.dtype == np.float64
+    assert set(np.unique(semeion.X)) == {0.0, 1.0}
+    counts = np.bincount(semeion.y, minlength=10).tolist()
+    assert counts == [161, 162, 159, 159, 161, 159, 161, 158, 155, 158]
+    assert semeion.md5 == SEMEION.md5
+    assert semeion.sha256 == (
+        "f43228ae3da5ea6a3c95069d53450b86166770e3b719dcc333182128fe08d4b1"
+    )
+
+
+def test_first_row_matches_the_file_text(semeion_path, semeion):
+    first = semeion_path.read_text().split("\n")[0].split()
+    assert semeion.X[0].tolist() == [float(v) for v in first[:256]]
+    assert semeion.y[0] == first[256:].index("1")
+
+
+def _line(pixels="0.0000 " * 256, labels="1 0 0 0 0 0 0 0 0 0 "):
+    return (pixels + labels).encode() + b"\r\n"
+
+
+def test_a_small_valid_file_parses_with_crlf_and_trailing_spaces():
+    text = _line() + _line(labels="0 0 0 0 0 0 0 0 0 1 ") + b"\r\n"
+    X, y = parse_semeion(text, "small.data")
+    assert X.shape == (2, 256) and y.tolist() == [0, 9]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            _line(pixels="0.0000 " * 255),
+            r"bad.data, line 2: expected 266 fields \(256 pixels, then 10 label "
+            r"columns\), found 265 fields",
+        ),
+        (
+            _line(labels="0 1 0 0 0 1 0 0 0 0 "),
+            r"bad.data, line 2: expected exactly one of the 10 label columns set "
+            r"to 1, found 2 \(digits \[1, 5\]\) set",
+        ),
+        (
+            _line(labels="0 0 0 0 0 0 0 0 0 0 "),
+            "bad.data, line 2: expected exactly one of the 10 label columns set "
+            "to 1, found none set",
+        ),
+        (
+            _line(pixels="0.0000 " * 40 + "abc " + "0.0000 " * 215),
+            "bad.data, line 2: expected a number in field 41, found 'abc'",
+        ),
+        (
+            _line(pixels="0.5000 " + "0.0000 " * 255),
+            r"bad.data, line 2: expected pixel 1 \(field 1\) to be 0 or 1, found 0.5",
+        ),
+        (
+            _line(labels="0 0 2 0 0 0 0 0 0 0 "),
+            r"bad.data, line 2: expected label column 3 \(field 259\) to be 0 or "
+            r"1, found 2.0",
+        ),
+        (
+            _line()[:-30] + "é".encode() + b"\r\n",
+            "bad.data, line 2: expected plain text",
+        ),
+    ],
+    ids=[
+        "265 fields",
+        "two-hot",
+        "no label",
+        "not a number",
+        "grey pixel",
+        "label 2",
+        "not ascii",
+    ],
+)
+def test_a_bad_line_is_named_with_what_was_expected_and_found(line, message):
+    with pytest.raises(DataError, match=message):
+        parse_semeion(_line() + line + _line(), "bad.data")
+
+
+def test_an_empty_file_is_an_error():
+    with pytest.raises(DataError, match=r"empty.data: no data rows found"):
+        parse_semeion(b"\r\n\r\n", "empty.data")
+
+
+def test_a_missing_local_file_says_which_path(tmp_path):
+    with pytest.raises(
+        DataError, match=r"cannot read the Semeion file .*nope.data"
+    ):
+        load_semeion(tmp_path / "nope.data")
+
+
+def test_one_hot_and_its_errors():
+    np.testing.assert_array_equal(one_hot([2, 0], 3), [[0, 0, 1], [1, 0, 0]])
+    with pytest.raises(ConfigError, match=r"label 10 is outside 0..9"):
+        one_hot([1, 10], 10)
+    with pytest.raises(ConfigError, match="labels y must be whole numbers"):
+        one_hot([0.5], 10)
+
+
+# -- downloads, against a server on 127.0.0.1 --------------------------------
+
+
+@pytest.fixture
+def mirror(tmp_path, semeion_path):
+    """An HTTP server on 127.0.0.1 serving a folder laid out like the cache."""
+    root = tmp_path / "mirror"
+    (root / "semeion").mkdir(parents=True)
+    shutil.copy(semeion_path, root / "semeion" / "semeion.data")
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(root), **kwargs)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def empty_cache(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("BARENET_DATA", str(cache))
+    monkeypatch.delenv("BARENET_MIRROR", raising=False)
+    return cache
+
+
+def closed_port_url():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_download_fills_the_cache_once(mirror, empty_cache):
+    root, url = mirror
+    messages = []
+    data = load_semeion(mirror=url, log=messages.append)
+    cached = empty_cache / "semeion" / "semeion.data"
+    assert data.X.shape == (1593, 256)
+    assert hashlib.md5(cached.read_bytes()).hexdigest() == SEMEION.md5
+    assert messages == [f"Downloading {url}/semeion/semeion.data"]
+    # A second load reads the cache: the mirror may vanish.
+    shutil.rmtree(root)
+    messages.clear()
+    assert load_semeion(mirror=url, log=messages.append).X.shape == (1593, 256)
+    assert messages == []
+
+
+def test_a_wrong_checksum_leaves_nothing_behind(mirror, empty_cache):
+    root, url = mirror
+    served = root / "semeion" / "semeion.data"
+    served.write_bytes(served.read_bytes().replace(b"1.0000", b"0.0000", 1))
+    with pytest.raises(
+        DataError, match=r"its md5 is [0-9a-f]{32}, expected cb545d37"
+    ):
+        fetch(SEMEION, mirror=url)
+    assert list(empty_cache.rglob("*")) == [empty_cache / "semeion"]
+
+
+def test_no_network_says_how_to_supply_the_file(empty_cache):
+    url = closed_port_url()
+    with pytest.raises(DataError) as info:
+        fetch(SEMEION, mirror=url, timeout=5)
+    message = str(info.value)
+    assert message.startswith(
+        f"could not download semeion.data from {url}/semeion/semeion.data:"
+    )
+    assert "pass --data PATH" in message
+    assert str(empty_cache / "semeion" / "semeion.data") in message
+    assert list(empty_cache.rglob("*")) == [empty_cache / "semeion"]
+
+
+def test_a_missing_remote_file_is_a_download_error(mirror, empty_cache):
+    root, url = mirror
+    (root / "semeion" / "semeion.data").unlink()
+    with pytest.raises(
+        DataError,
+        match=r"could not download semeion.data .*: HTTP 404 File not found",
+    ):
+        fetch(SEMEION, mirror=url)
+
+
+def test_a_damaged_cached_file_is_reported_not_replaced(empty_cache):
+    cached = empty_cache / "semeion" / "semeion.data"
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"not the file")
+    with pytest.raises(
+        DataError, match=r"the cached file .* has md5 .*Delete it"
+    ):
+        fetch(SEMEION, mirror=closed_port_url())
+    assert cached.read_bytes() == b"not the file"
+
+
+def test_the_shared_folder_is_a_full_cache(data_dir, monkeypatch):
+    monkeypatch.setenv("BARENET_DATA", str(data_dir))
+    assert (
+        fetch(SEMEION, mirror=closed_port_url())
+        == Path(data_dir) / "semeion" / "semeion.data"
+    )

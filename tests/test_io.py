@@ -1,0 +1,118 @@
+"""Model files: round trips, and files that are not models."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+from barenet.errors import ModelFileError
+from barenet.io import load_model, save_model
+from barenet.network import Network
+
+
+@pytest.fixture
+def net():
+    net = Network([6, 4, 3], activation="tanh", output="softmax", seed=2)
+    net.info = {"data": {"name": "toy"}, "final": {"test_accuracy": 0.5}}
+    return net
+
+
+def test_a_saved_model_loads_and_predicts_exactly_the_same(tmp_path, net, rng):
+    path = save_model(net, tmp_path / "model.npz")
+    loaded = load_model(path)
+    X = rng.normal(0, 1, (9, 6))
+    np.testing.assert_array_equal(loaded.predict_proba(X), net.predict_proba(X))
+    np.testing.assert_array_equal(loaded.params, net.params)
+    assert loaded.architecture() == net.architecture()
+    assert loaded.info == net.info
+
+
+def test_the_file_is_plain_arrays_and_json(tmp_path, net):
+    save_model(net, tmp_path / "model.npz")
+    with np.load(tmp_path / "model.npz", allow_pickle=False) as z:
+        assert sorted(z.files) == ["W0", "W1", "b0", "b1", "metadata"]
+        meta = json.loads(z["metadata"].tobytes())
+    assert meta["format"] == "barenet-model" and meta["format_version"] == 1
+    assert meta["architecture"] == {
+        "sizes": [6, 4, 3],
+        "activations": ["tanh"],
+        "output": "softmax",
+        "dtype": "float64",
+    }
+
+
+def test_a_truncated_file_is_not_a_valid_model(tmp_path, net):
+    path = save_model(net, tmp_path / "model.npz")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(
+        ModelFileError, match=r"^not a valid barenet model: .*model.npz \("
+    ):
+        load_model(path)
+
+
+def test_a_pickle_is_refused_without_being_run(tmp_path):
+    path = tmp_path / "evil.npz"
+    path.write_bytes(pickle.dumps({"W0": np.zeros(3)}))
+    with pytest.raises(ModelFileError, match="not a valid barenet model"):
+        load_model(path)
+
+
+def test_an_npz_without_metadata_or_with_edited_weights_is_refused(
+    tmp_path, net
+):
+    plain = tmp_path / "plain.npz"
+    np.savez(plain, W0=np.zeros((6, 4)))
+    with pytest.raises(ModelFileError, match=r"\(no metadata entry\)"):
+        load_model(plain)
+
+    path = save_model(net, tmp_path / "model.npz")
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["W0"][0, 0] += 1.0
+    np.savez(path, **arrays)
+    with pytest.raises(ModelFileError, match="SHA-256 does not match"):
+        load_model(path)
+
+    arrays["W0"] = np.zeros((5, 4))
+    np.savez(path, **arrays)
+    with pytest.raises(
+        ModelFileError,
+        match=r"W0 is float64 \(5, 4\), the architecture needs float64 \(6, 4\)",
+    ):
+        load_model(path)
+
+
+def test_a_zip_of_something_else_is_refused(tmp_path):
+    path = tmp_path / "other.npz"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("readme.txt", "hello")
+    with pytest.raises(ModelFileError, match="not a valid barenet model"):
+        load_model(path)
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(ModelFileError, match="no model file at"):
+        load_model(tmp_path / "absent.npz")
+    with pytest.raises(ModelFileError, match="is a folder, not a model file"):
+        load_model(tmp_path)
+
+
+def test_nan_never_reaches_a_saved_model(tmp_path, net):
+    previous = save_model(net, tmp_path / "model.npz").read_bytes()
+    net.params[3] = np.nan
+    with pytest.raises(ModelFileError, match="parameters contain nan or inf"):
+        save_model(net, tmp_path / "model.npz")
+    assert (tmp_path / "model.npz").read_bytes() == previous
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
+
+
+def test_float32_models_keep_their_dtype(tmp_path):
+    net = Network([3, 2], dtype="float32", seed=0)
+    loaded = load_model(save_model(net, tmp_path / "m.npz"))
+    assert loaded.params.dtype == np.float32
+    np.testing.assert_array_equal(loaded.params, net.params)

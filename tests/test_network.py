@@ -1,0 +1,153 @@
+"""The network: a cost worked out by hand, gradient checks, an oracle."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from barenet import reference
+from barenet.errors import ConfigError
+from barenet.network import Network
+
+
+def numerical_gradient(net, X, Y, l2, h=1e-5):
+    """Central differences of the cost, one parameter at a time."""
+    grad = np.empty_like(net.params)
+    for i in range(net.params.size):
+        saved = net.params[i]
+        net.params[i] = saved + h
+        up = net.cost(X, Y, l2)
+        net.params[i] = saved - h
+        down = net.cost(X, Y, l2)
+        net.params[i] = saved
+        grad[i] = (up - down) / (2 * h)
+    return grad
+
+
+def relative_error(a, b):
+    return np.linalg.norm(a - b) / max(
+        np.linalg.norm(a) + np.linalg.norm(b), 1e-300
+    )
+
+
+@pytest.mark.parametrize(
+    "hidden", [[5], [6, 4], [5, 4, 3]], ids=["1 hidden", "2 hidden", "3 hidden"]
+)
+def test_gradient_matches_central_differences(hidden, rng):
+    net = Network([7, *hidden, 3], seed=1)
+    X = rng.normal(0, 1, (11, 7))
+    Y = np.eye(3)[rng.integers(0, 3, 11)]
+    cost, grad = net.cost_and_gradient(X, Y, l2=0.7)
+    assert cost == pytest.approx(net.cost(X, Y, l2=0.7), rel=1e-15)
+    error = relative_error(grad, numerical_gradient(net, X, Y, 0.7))
+    assert error < 1e-7, f"relative error {error:.2e}"
+
+
+def test_cost_of_a_two_sample_example_worked_out_by_hand():
+    # Network 2-1-2. The hidden unit sees x1 with weight ln 3; the output
+    # weights are 0 and the output biases +-ln 3, so for both samples the
+    # outputs are sigmoid(ln 3) = 3/4 and sigmoid(-ln 3) = 1/4.
+    net = Network([2, 1, 2], seed=0)
+    net.weights[0][...] = [[math.log(3)], [0.0]]
+    net.biases[0][...] = [0.0]
+    net.weights[1][...] = [[0.0, 0.0]]
+    net.biases[1][...] = [math.log(3), -math.log(3)]
+    X = np.array([[1.0, 0.0], [0.0, 1.0]])
+    Y = np.array([[1.0, 0.0], [0.0, 1.0]])
+    # Sample 1 (target 1, 0): -ln(3/4) - ln(1 - 1/4) = 2 ln(4/3).
+    # Sample 2 (target 0, 1): -ln(1 - 3/4) - ln(1/4) = 2 ln 4.
+    # Mean over m = 2: ln(4/3) + ln 4 = ln(16/3).
+    assert net.cost(X, Y) == pytest.approx(math.log(16 / 3), rel=1e-14)
+    # L2 with lambda = 0.5: lambda/(2m) * (ln 3)^2 = (ln 3)^2 / 8; the
+    # biases (+-ln 3) are not penalised.
+    expected = math.log(16 / 3) + math.log(3) ** 2 / 8
+    assert net.cost(X, Y, l2=0.5) == pytest.approx(expected, rel=1e-14)
+
+
+def test_gradient_equals_the_per_sample_reference(rng, semeion):
+    net = Network([256, 30, 20, 10], seed=3)
+    rows = rng.choice(len(semeion.y), 60, replace=False)
+    X, Y = semeion.X[rows], semeion.Y[rows]
+    cost, grad = net.cost_and_gradient(X, Y, l2=0.1)
+    thetas = reference.thetas_from(net)
+    assert cost == pytest.approx(reference.cost(X, Y, 0.1, thetas), rel=1e-12)
+    twin = net.copy()
+    reference.load_thetas(twin, reference.grads(X, Y, 0.1, thetas))
+    np.testing.assert_allclose(grad, twin.params, rtol=1e-10, atol=1e-14)
+
+
+def test_huge_inputs_give_finite_cost_and_gradient(rng):
+    net = Network([4, 3, 2], seed=0)
+    X = np.array([[1e4, -1e4, 1e4, -1e4], [-1e4, 1e4, 0.0, 1e4]])
+    Y = np.eye(2)
+    cost, grad = net.cost_and_gradient(X, Y, l2=0.1)
+    assert np.isfinite(cost) and np.all(np.isfinite(grad))
+    assert np.all(np.isfinite(net.predict_proba(X)))
+
+
+def test_parameters_are_views_into_one_flat_vector():
+    net = Network([3, 2, 2], seed=0)
+    assert net.params.size == 3 * 2 + 2 + 2 * 2 + 2
+    net.params[...] = np.arange(net.params.size)
+    np.testing.assert_array_equal(net.weights[0], [[0, 1], [2, 3], [4, 5]])
+    np.testing.assert_array_equal(net.biases[0], [6, 7])
+    np.testing.assert_array_equal(net.weights[1], [[8, 9], [10, 11]])
+    np.testing.assert_array_equal(net.biases[1], [12, 13])
+
+
+def test_seeded_initialisation_is_uniform_in_minus_one_one_and_repeatable():
+    a, b = (
+        Network([256, 30, 20, 10], seed=7),
+        Network([256, 30, 20, 10], seed=7),
+    )
+    np.testing.assert_array_equal(a.params, b.params)
+    assert a.params.min() >= -1 and a.params.max() <= 1
+    assert abs(a.params.mean()) < 0.05 and a.params.std() == pytest.approx(
+        1 / 3**0.5, rel=0.05
+    )
+    assert not np.array_equal(
+        a.params, Network([256, 30, 20, 10], seed=8).params
+    )
+
+
+def test_one_sample_as_a_1d_array_gives_one_prediction():
+    net = Network([4, 3, 2], seed=0)
+    x = np.array([0.1, 0.2, 0.3, 0.4])
+    assert net.predict_proba(x).shape == (1, 2)
+    assert net.predict(x).shape == (1,)
+    np.testing.assert_array_equal(
+        net.predict_proba(x), net.predict_proba(x[None, :])
+    )
+
+
+def test_wrong_inputs_are_named_with_the_fix():
+    net = Network([4, 3, 2], seed=0)
+    with pytest.raises(
+        ConfigError,
+        match=r"X has shape \(5, 3\), but this network takes 4 features",
+    ):
+        net.predict(np.zeros((5, 3)))
+    with pytest.raises(ConfigError, match="X contains nan or inf"):
+        net.predict(np.array([[0, np.nan, 0, 0]]))
+    with pytest.raises(
+        ConfigError, match=r"Y has shape \(2, 3\), expected \(2, 2\)"
+    ):
+        net.cost(np.zeros((2, 4)), np.zeros((2, 3)))
+    with pytest.raises(
+        ConfigError, match="l2 must be a finite number >= 0, got -1"
+    ):
+        net.cost(np.zeros((2, 4)), np.zeros((2, 2)), l2=-1)
+    with pytest.raises(
+        ConfigError, match="sizes must be at least two positive whole numbers"
+    ):
+        Network([4])
+    with pytest.raises(
+        ConfigError, match="got 1 activations for 2 hidden layers"
+    ):
+        Network([4, 3, 3, 2], activation=["tanh"])
+    with pytest.raises(
+        ConfigError, match="dtype must be one of float64, float32"
+    ):
+        Network([4, 2], dtype="int32")

@@ -1,0 +1,128 @@
+"""The training loop: the seed experiment on real data, and its contract."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from barenet import reference
+from barenet.errors import ConfigError
+from barenet.evaluation import count_test_rows, holdout_split
+from barenet.network import Network
+from barenet.training import History, TrainConfig, train
+
+
+def test_golden_run_the_seed_experiment(semeion):
+    train_rows, test_rows_ = holdout_split(len(semeion.y), 100, seed=0)
+    net = Network([256, 30, 20, 10], seed=0)
+    history = train(
+        net,
+        semeion.X[train_rows],
+        semeion.y[train_rows],
+        TrainConfig(),
+        X_test=semeion.X[test_rows_],
+        y_test=semeion.y[test_rows_],
+    )
+    assert len(history) == 500
+    assert set(history.values) == {"cost", "test_accuracy", "test_exact"}
+    cost = np.array(history["cost"])
+    assert np.all(np.diff(cost) < 0), "the cost must fall at every iteration"
+    assert cost[0] > 5 and cost[-1] < 0.5
+    assert history["test_accuracy"][-1] >= 0.85
+    # The exact-match rule can only be stricter than the argmax.
+    assert all(
+        e <= a
+        for e, a in zip(
+            history["test_exact"], history["test_accuracy"], strict=True
+        )
+    )
+
+
+def test_training_equals_the_per_sample_reference(semeion):
+    rows = np.arange(0, 1593, 16)
+    X, y = semeion.X[rows], semeion.y[rows]
+    net = Network([256, 12, 10], seed=5)
+    thetas = reference.train(
+        X, semeion.Y[rows], reference.thetas_from(net), 1.0, 0.1, 10
+    )
+    train(net, X, y, TrainConfig(epochs=10))
+    expected = net.copy()
+    reference.load_thetas(expected, thetas)
+    np.testing.assert_allclose(net.params, expected.params, rtol=0, atol=1e-12)
+
+
+def test_history_cost_is_the_cost_before_each_step(rng):
+    X, y = rng.normal(0, 1, (30, 5)), rng.integers(0, 3, 30)
+    net = Network([5, 4, 3], seed=0)
+    before = net.cost(X, np.eye(3)[y], l2=0.1)
+    history = train(net, X, y, TrainConfig(epochs=2))
+    assert history["cost"][0] == pytest.approx(before, rel=1e-15)
+
+
+def test_a_callback_returning_true_stops_training(rng):
+    X, y = rng.normal(0, 1, (20, 4)), rng.integers(0, 2, 20)
+    seen = []
+
+    def stop_at_three(history: History) -> bool:
+        seen.append(len(history))
+        return len(history) == 3
+
+    history = train(
+        Network([4, 2], seed=0),
+        X,
+        y,
+        TrainConfig(epochs=50),
+        callbacks=[stop_at_three],
+    )
+    assert len(history) == 3 and seen == [1, 2, 3]
+
+
+def test_mini_batches_are_seeded(rng):
+    X, y = rng.normal(0, 1, (50, 4)), rng.integers(0, 3, 50)
+    runs = []
+    for _ in range(2):
+        net = Network([4, 5, 3], seed=0)
+        train(net, X, y, TrainConfig(epochs=3, batch_size=8, seed=4))
+        runs.append(net.params.copy())
+    np.testing.assert_array_equal(runs[0], runs[1])
+    full = Network([4, 5, 3], seed=0)
+    train(full, X, y, TrainConfig(epochs=3))
+    assert not np.allclose(full.params, runs[0])
+
+
+def test_bad_settings_and_labels_are_named(rng):
+    net = Network([4, 2], seed=0)
+    X = rng.normal(0, 1, (6, 4))
+    with pytest.raises(
+        ConfigError, match="epochs must be a whole number >= 1, got 0"
+    ):
+        train(net, X, [0, 1] * 3, TrainConfig(epochs=0))
+    with pytest.raises(
+        ConfigError, match="lr must be a finite number > 0, got -1"
+    ):
+        train(net, X, [0, 1] * 3, TrainConfig(lr=-1))
+    with pytest.raises(ConfigError, match="y has 5 labels for 6 samples"):
+        train(net, X, [0, 1, 0, 1, 0], TrainConfig(epochs=1))
+    with pytest.raises(ConfigError, match=r"label 2 is outside 0\.\.1"):
+        train(net, X, [0, 1, 2, 1, 0, 1], TrainConfig(epochs=1))
+    with pytest.raises(
+        ConfigError, match="give both X_test and y_test, or neither"
+    ):
+        train(net, X, [0, 1] * 3, TrainConfig(epochs=1), X_test=X)
+
+
+def test_holdout_split_is_seeded_and_takes_the_last_rows():
+    train_rows, test_rows_ = holdout_split(10, 3, seed=1)
+    order = np.random.default_rng(1).permutation(10)
+    assert test_rows_.tolist() == order[-3:].tolist()
+    assert train_rows.tolist() == order[:-3].tolist()
+    assert count_test_rows(1593, 0.2) == 319
+    with pytest.raises(
+        ConfigError,
+        match="a fractional test size must lie strictly between 0 and 1",
+    ):
+        count_test_rows(10, 1.5)
+    with pytest.raises(
+        ConfigError, match="test size 10 gives 10 test rows out of 10"
+    ):
+        count_test_rows(10, 10)

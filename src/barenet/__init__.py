@@ -19,17 +19,26 @@ The public API, mirroring ``barenet train``::
 Module map: ``functions`` (activations and costs), ``network`` (layers,
 forward pass, back-propagation), ``optim`` (update rules), ``training``
 (the loop and its history), ``evaluation`` (accuracy and splits), ``data``
-(loaders and the download cache), ``io`` (model files), ``plots`` and
-``terminal`` (figures), ``cli`` (the ``barenet`` command).
+(loaders and the download cache), ``io`` (model files), ``images`` (pictures
+made ready for a network), ``prediction`` (reading pictures), ``plots``
+and ``terminal`` (figures), ``cli`` (the ``barenet`` command).
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from barenet.data import Dataset, load_semeion, one_hot
-from barenet.errors import BarenetError, ConfigError, DataError, ModelFileError
+from barenet.errors import (
+    BarenetError,
+    ConfigError,
+    DataError,
+    ImageError,
+    ModelFileError,
+)
 from barenet.evaluation import accuracy, exact_match, holdout_split
+from barenet.images import preprocess
 from barenet.io import load_model, save_model
 from barenet.network import Network
+from barenet.prediction import ImagePrediction, predict_image
 from barenet.training import History, TrainConfig, train
 
 try:
@@ -43,6 +52,8 @@ __all__ = [
     "DataError",
     "Dataset",
     "History",
+    "ImageError",
+    "ImagePrediction",
     "ModelFileError",
     "Network",
     "TrainConfig",
@@ -53,6 +64,8 @@ __all__ = [
     "load_model",
     "load_semeion",
     "one_hot",
+    "predict_image",
+    "preprocess",
     "save_model",
     "train",
 ]

@@ -23,3 +23,7 @@ class DataError(BarenetError, ValueError):
 
 class ModelFileError(BarenetError, ValueError):
     """A file is not a valid barenet model, or a model cannot be saved."""
+
+
+class ImageError(DataError):
+    """An image cannot be read, is too large, or holds no digit."""

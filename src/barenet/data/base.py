@@ -3,8 +3,11 @@
     X   (n_samples, n_features) float64, one sample per row
     y   (n_samples,) int64, class indices 0 .. n_classes - 1
 
-For image data sets each row of X is the image flattened row by row, and
-``image_shape`` says how to fold it back.
+For image data sets each row of X is the image flattened row by row, ink
+high in 0..1 (0 background, 1 full ink), and ``image_shape`` says how to
+fold it back; ``preprocessing`` names the steps that make a new picture
+look like the data set's own (see ``barenet.images``). A model trained on
+the data records that name, so that it can read pictures later.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ class Dataset:
     name: str
     n_classes: int
     image_shape: tuple[int, int] | None = None
+    preprocessing: str | None = None
     source: str = ""
     md5: str = ""
     sha256: str = ""
@@ -48,6 +52,7 @@ class Dataset:
             "n_features": int(self.X.shape[1]),
             "n_classes": self.n_classes,
             "image_shape": list(self.image_shape) if self.image_shape else None,
+            "preprocessing": self.preprocessing,
         }
 
 

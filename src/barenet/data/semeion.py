@@ -67,6 +67,7 @@ def load_semeion(
         name="semeion",
         n_classes=N_LABELS,
         image_shape=(16, 16),
+        preprocessing="semeion",
         source=str(source),
         md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
         sha256=hashlib.sha256(data).hexdigest(),

@@ -1,0 +1,492 @@
+"""Pictures of digits turned into the input a trained network expects.
+
+A network trained on Semeion has only ever seen 16x16 black-and-white
+digits stretched to touch all four borders; one trained on MNIST has seen
+grey 28x28 digits, 20 pixels at most across, centred by their mass. A
+photo or a drawing must go through the same steps before the network can
+read it. ``preprocess`` runs the whole pipeline:
+
+1. **Decode** (``read_grey``). PNG, JPEG, BMP, GIF and TIFF files in any
+   mode are read with Pillow (the optional extra ``barenet[images]``):
+   transparent images (RGBA, LA, palettes with a transparent colour) are
+   laid on white, palette and colour images become grey by luminance,
+   16-bit and float images are scaled to 0..1. The result is grey levels
+   G of shape (height, width), 0 black and 1 white. An image whose header
+   claims more than ``MAX_PIXELS`` pixels is refused before it is decoded.
+   2-D NumPy arrays are taken as grey levels as they are.
+2. **Find the ink** (``find_ink``). The background is the median grey of
+   the border pixels; ink is whatever differs from it, so dark ink on
+   light paper and light ink on a dark screen both work. Ink is scaled so
+   that the background is 0 and the strongest stroke is 1, and faint
+   specks below ``NOISE_FLOOR`` are dropped. An image with almost no
+   contrast is blank, and blank is an error, never a confident guess.
+3. **Geometry** (``fit``), as each data set's authors describe theirs:
+
+   ``semeion``  crop to the ink's bounding box, stretch it to fill 16x16
+                in both directions, binarise at grey level 127 of 255;
+   ``mnist``    fit the ink's box into 20x20 keeping its aspect ratio,
+                then place it in 28x28 with its centre of mass at the
+                centre, grey levels kept;
+   ``usps``     fit the ink's box into 16x16 keeping its aspect ratio,
+                centred, grey levels kept (USPS digits fill the height);
+   ``digits``   fit the ink's box into 32x32 keeping its aspect ratio,
+                binarise, and count the ink in each 4x4 block (the 8x8
+                digits bundled with scikit-learn), scaled to 0..1.
+
+Every image in barenet has ink high: 0 is background, 1 is full ink, the
+convention of every data set loader. A model file records which
+preprocessing its training data needs (``preprocessing_of``).
+
+Resizing is area averaging written in NumPy (``resize``), so steps 2 and 3
+need nothing beyond NumPy; only decoding files needs Pillow.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from barenet.errors import ConfigError, ImageError
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
+
+    from barenet.network import Network
+
+MAX_PIXELS = 40_000_000
+"""Largest image accepted, in pixels (width times height), checked from the
+file's header before decoding: a 40-megapixel photo decodes to 320 MB of
+grey levels."""
+
+FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF")
+"""Image formats read; Pillow is not asked to guess any other."""
+
+MIN_CONTRAST = 0.1
+"""Least difference between background and strongest ink, on the 0..1 grey
+scale, for an image to count as holding a digit."""
+
+NOISE_FLOOR = 0.2
+"""Ink weaker than this share of the strongest stroke is paper texture,
+compression noise or shadow, and counts as background."""
+
+_LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601, as Pillow's "L"
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """How a data set's digits were framed; see the module docstring."""
+
+    name: str
+    size: int  # side of the square image the network sees
+    box: int  # side of the square the ink's bounding box is fitted into
+    keep_aspect: bool
+    centre: str  # "box" (the box in the middle) or "mass"
+    binarise: bool  # ink above 127 of 255 becomes 1, the rest 0
+    pool: int = 1  # side of the blocks averaged after fitting
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Shape of the picture the network sees."""
+        side = self.size // self.pool
+        return (side, side)
+
+
+GEOMETRIES = {
+    g.name: g
+    for g in (
+        Geometry("semeion", 16, 16, False, "box", True),
+        Geometry("mnist", 28, 20, True, "mass", False),
+        Geometry("usps", 16, 16, True, "box", False),
+        Geometry("digits", 32, 32, True, "box", True, pool=4),
+    )
+}
+"""The preprocessings by name."""
+
+_WIDTHS = {g.shape[0] * g.shape[1]: g.name for g in GEOMETRIES.values()}
+
+
+@dataclass(frozen=True)
+class Preprocessed:
+    """An image made ready for a network.
+
+    Attributes
+    ----------
+    x : ndarray of shape (n_features,)
+        The network's input: ``image`` flattened row by row.
+    image : ndarray of shape (side, side)
+        The picture the network sees, ink high in 0..1.
+    kind : str
+        The preprocessing used, a key of ``GEOMETRIES``.
+    polarity : str
+        ``"dark on light"`` or ``"light on dark"``, as found in the image.
+    original_size : tuple of int
+        (width, height) of the image before preprocessing.
+    """
+
+    x: NDArray[np.float64]
+    image: NDArray[np.float64]
+    kind: str
+    polarity: str
+    original_size: tuple[int, int]
+
+
+def preprocess(
+    image: Any,
+    kind: str = "semeion",
+    *,
+    max_pixels: int = MAX_PIXELS,
+    name: str | None = None,
+) -> Preprocessed:
+    """Turn an image into the input vector of a network trained on ``kind``.
+
+    Parameters
+    ----------
+    image : bytes, path, binary file, PIL image or 2-D array
+        An encoded file (as bytes, a path or an open file), a decoded PIL
+        image, or grey levels as a 2-D array (see ``read_grey``).
+    kind : {"semeion", "mnist", "usps", "digits"}, default "semeion"
+        The preprocessing; ``preprocessing_of(net)`` gives a model's.
+    max_pixels : int, default MAX_PIXELS
+        Larger images are refused before decoding.
+    name : str, optional
+        How errors name the image; defaults to the path, or "the image".
+
+    Returns
+    -------
+    Preprocessed
+        ``x`` goes to ``net.predict_proba``; ``image`` is what it shows.
+
+    Raises
+    ------
+    ImageError
+        The image cannot be decoded, is too large, or is blank.
+
+    Examples
+    --------
+    >>> grey = np.ones((40, 30)); grey[5:35, 12:18] = 0.0  # a dark "1"
+    >>> seen = preprocess(grey, "semeion")
+    >>> seen.x.shape, seen.image.min(), seen.image.max(), seen.polarity
+    ((256,), 1.0, 1.0, 'dark on light')
+    """
+    geometry = _geometry(kind)
+    label = name or _describe(image)
+    grey = read_grey(image, max_pixels=max_pixels, name=label)
+    ink, polarity = find_ink(grey, name=label)
+    seen = fit(ink, geometry.name)
+    return Preprocessed(
+        x=seen.reshape(-1),
+        image=seen,
+        kind=geometry.name,
+        polarity=polarity,
+        original_size=(grey.shape[1], grey.shape[0]),
+    )
+
+
+def preprocessing_of(net: Network) -> str:
+    """The preprocessing a model's training data needs.
+
+    Read from the model's metadata (``net.info["data"]["preprocessing"]``);
+    models saved without it are matched by input width (256 is Semeion,
+    784 MNIST, 64 the 8x8 digits).
+
+    Raises
+    ------
+    ConfigError
+        The model was trained on data that are not images (a CSV file,
+        say), so pictures cannot be fed to it.
+    """
+    data = net.info.get("data")
+    recorded = data.get("preprocessing") if isinstance(data, dict) else None
+    if isinstance(recorded, str) and recorded in GEOMETRIES:
+        return recorded
+    if recorded is None and net.n_inputs in _WIDTHS:
+        return _WIDTHS[net.n_inputs]
+    source = data.get("name", "unknown data") if isinstance(data, dict) else ""
+    raise ConfigError(
+        f"this model takes {net.n_inputs} features from {source or 'data'} "
+        "that are not images, so it cannot read a picture; give it rows of "
+        "numbers instead (barenet predict MODEL --csv FILE)"
+    )
+
+
+# -- 1. decoding ------------------------------------------------------------
+
+
+def read_grey(
+    image: Any, *, max_pixels: int = MAX_PIXELS, name: str | None = None
+) -> NDArray[np.float64]:
+    """Decode an image to grey levels, shape (height, width), 0 black, 1 white.
+
+    Arrays are taken as grey levels: booleans and floats as they are
+    (floats outside 0..1 are scaled as float images are, see
+    ``_scale_wide``), unsigned integers divided by their largest value.
+    """
+    label = name or _describe(image)
+    if isinstance(image, np.ndarray):
+        return _grey_from_array(image, label, max_pixels)
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImageError(
+            f"reading {label} needs Pillow, an optional extra: pip install "
+            "'barenet[images]'"
+        ) from None
+    if isinstance(image, Image.Image):
+        _check_size(image.size, label, max_pixels)
+        return _decode(image, label)
+    with _opened(image, label, max_pixels) as picture:
+        return _decode(picture, label)
+
+
+class _opened:
+    """Open an encoded image, check its header, and close it afterwards."""
+
+    def __init__(self, source: Any, label: str, max_pixels: int):
+        from PIL import Image, UnidentifiedImageError
+
+        if isinstance(source, bytes | bytearray | memoryview):
+            source = io.BytesIO(bytes(source))
+        elif (
+            isinstance(source, str | os.PathLike) and not Path(source).is_file()
+        ):
+            raise ImageError(f"no image file at {source}")
+        try:
+            with warnings.catch_warnings():
+                # barenet applies its own, lower limit just below.
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                self.image = Image.open(source, formats=FORMATS)
+        except Image.DecompressionBombError as exc:
+            claimed = re.search(r"\((\d+) pixels\)", str(exc))
+            _too_large(
+                int(claimed.group(1)) if claimed else None, label, max_pixels
+            )
+        except UnidentifiedImageError:
+            raise ImageError(
+                f"{label}: not an image barenet can read (expected "
+                f"{', '.join(FORMATS[:-1])} or {FORMATS[-1]})"
+            ) from None
+        except OSError as exc:
+            raise ImageError(
+                f"cannot read {label}: {exc.strerror or exc}"
+            ) from None
+        try:
+            _check_size(self.image.size, label, max_pixels)
+        except ImageError:
+            self.image.close()
+            raise
+
+    def __enter__(self) -> PILImage:
+        return self.image
+
+    def __exit__(self, *exc: object) -> None:
+        self.image.close()
+
+
+def _check_size(size: tuple[int, int], label: str, max_pixels: int) -> None:
+    width, height = size
+    if width < 1 or height < 1:
+        raise ImageError(f"{label} has no pixels ({width}x{height})")
+    if width * height > max_pixels:
+        _too_large(width * height, label, max_pixels, f" ({width}x{height})")
+
+
+def _too_large(
+    pixels: int | None, label: str, max_pixels: int, size: str = ""
+) -> None:
+    claimed = f"{pixels:,} pixels{size}" if pixels else "too many pixels"
+    raise ImageError(
+        f"{label} is too large: its header claims {claimed}, the limit is "
+        f"{max_pixels:,}; scale the picture down (a digit needs no more than "
+        "a few hundred pixels across)"
+    )
+
+
+def _decode(image: PILImage, label: str) -> NDArray[np.float64]:
+    """Grey levels of a PIL image; Pillow's many decode errors become one."""
+    from PIL import ImageOps
+
+    try:
+        image.seek(0)  # the first frame of an animation
+        image = ImageOps.exif_transpose(image)  # photos taken sideways
+        if image.mode in ("I", "F") or image.mode.startswith("I;16"):
+            return _scale_wide(np.asarray(image, dtype=np.float64), image.mode)
+        rgba = np.asarray(image.convert("RGBA"), dtype=np.float64) / 255.0
+    except Exception as exc:  # Pillow raises many kinds on damaged data
+        raise ImageError(
+            f"cannot decode {label}: the file is damaged or truncated "
+            f"({type(exc).__name__}: {exc})"
+        ) from None
+
+    # Lay the picture on white paper: colour * alpha + white * (1 - alpha).
+    alpha = rgba[..., 3:]
+    rgb = rgba[..., :3] * alpha + (1.0 - alpha)
+    return np.asarray(rgb @ _LUMA, dtype=np.float64)
+
+
+def _scale_wide(values: NDArray[np.float64], mode: str) -> NDArray[np.float64]:
+    """16-bit, 32-bit and float grey levels scaled to 0..1.
+
+    16-bit images are divided by 65535. 32-bit integer and float images
+    carry no range of their own: values already in 0..1 are kept, values
+    up to 255 are divided by 255 (and integers up to 65535 by 65535), and
+    anything else is stretched from its minimum to its maximum.
+    """
+    if mode.startswith("I;16"):
+        return values / 65535.0
+    if not np.all(np.isfinite(values)):
+        raise ImageError("the image holds nan or infinite grey levels")
+    lo, hi = float(values.min()), float(values.max())
+    tops = (1.0, 255.0, 65535.0) if mode == "I" else (1.0, 255.0)
+    for top in tops:
+        if lo >= 0 and hi <= top:
+            return values / top
+    if hi == lo:
+        return np.zeros_like(values)
+    return (values - lo) / (hi - lo)
+
+
+def _grey_from_array(
+    array: NDArray[Any], label: str, max_pixels: int
+) -> NDArray[np.float64]:
+    if array.ndim != 2:
+        raise ImageError(
+            f"{label}: expected grey levels of shape (height, width), found "
+            f"an array of shape {array.shape}"
+        )
+    _check_size((array.shape[1], array.shape[0]), label, max_pixels)
+    if np.issubdtype(array.dtype, np.unsignedinteger):
+        return array / float(np.iinfo(array.dtype).max)
+    if array.dtype == bool or np.issubdtype(array.dtype, np.number):
+        return _scale_wide(array.astype(np.float64), "F")
+    raise ImageError(f"{label}: expected numbers, found {array.dtype} values")
+
+
+def _describe(image: Any) -> str:
+    if isinstance(image, str | os.PathLike):
+        return str(image)
+    filename = getattr(image, "filename", None) or getattr(image, "name", None)
+    return str(filename) if isinstance(filename, str) else "the image"
+
+
+# -- 2. ink -----------------------------------------------------------------
+
+
+def find_ink(
+    grey: NDArray[np.float64], name: str = "the image"
+) -> tuple[NDArray[np.float64], str]:
+    """Ink of a grey image, 0 background to 1 strongest stroke, and polarity.
+
+    Raises ImageError if the image is blank: its strongest ink differs
+    from the background by less than ``MIN_CONTRAST``.
+    """
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    background = float(np.median(border))
+    lo, hi = float(grey.min()), float(grey.max())
+
+    # The ink lies on the side of the background farther from it.
+    if background - lo >= hi - background:
+        polarity, strength = "dark on light", background - grey
+    else:
+        polarity, strength = "light on dark", grey - background
+    contrast = float(strength.max())
+    if contrast < MIN_CONTRAST:
+        raise ImageError(
+            f"{name} is blank: no pixel differs from the background (grey "
+            f"level {background:.2f}) by {MIN_CONTRAST} or more, so there is "
+            "no digit to read"
+        )
+
+    # Scale so the strongest stroke is 1; drop specks below the floor.
+    ink = np.clip(strength / contrast, 0.0, 1.0)
+    ink[ink < NOISE_FLOOR] = 0.0
+    return ink, polarity
+
+
+# -- 3. geometry ------------------------------------------------------------
+
+
+def fit(ink: NDArray[np.float64], kind: str) -> NDArray[np.float64]:
+    """Frame an ink image (background 0) the way ``kind``'s digits were.
+
+    Returns the picture the network sees, shape ``GEOMETRIES[kind].shape``.
+    """
+    g = _geometry(kind)
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(0))
+    if rows.size == 0:
+        raise ImageError("the image holds no ink")
+    crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+    # Fit the ink's box into the g.box square, stretched or not.
+    height, width = crop.shape
+    if g.keep_aspect:
+        scale = g.box / max(height, width)
+        height = max(1, round(height * scale))
+        width = max(1, round(width * scale))
+    else:
+        height = width = g.box
+    inked = resize(crop, height, width)
+    if g.binarise:
+        inked = (inked * 255 > 127).astype(np.float64)
+
+    # Place it in the g.size square: box in the middle, or mass at centre.
+    top, left = _offsets(inked, g)
+    framed = np.zeros((g.size, g.size))
+    framed[top : top + height, left : left + width] = inked
+    if g.pool > 1:
+        framed = resize(framed, g.size // g.pool, g.size // g.pool)
+    return framed
+
+
+def _offsets(inked: NDArray[np.float64], g: Geometry) -> tuple[int, int]:
+    """Top-left corner of the fitted ink inside the g.size square."""
+    height, width = inked.shape
+    if g.centre == "box":
+        return (g.size - height) // 2, (g.size - width) // 2
+    # Pixel i covers [i, i + 1]; put the centre of mass at size / 2.
+    mass = inked.sum()
+    cy = float(inked.sum(axis=1) @ np.arange(height)) / mass + 0.5
+    cx = float(inked.sum(axis=0) @ np.arange(width)) / mass + 0.5
+    top = min(max(round(g.size / 2 - cy), 0), g.size - height)
+    left = min(max(round(g.size / 2 - cx), 0), g.size - width)
+    return top, left
+
+
+def resize(
+    image: NDArray[np.float64], height: int, width: int
+) -> NDArray[np.float64]:
+    """Resample ``image`` to (height, width) by area averaging.
+
+    Each output pixel is the mean of the input over the area it covers,
+    shrinking and enlarging alike; as matrices, R_rows @ image @ R_cols.T.
+    """
+    return _area_weights(height, image.shape[0]) @ (
+        image @ _area_weights(width, image.shape[1]).T
+    )
+
+
+def _area_weights(n_out: int, n_in: int) -> NDArray[np.float64]:
+    """(n_out, n_in) matrix: share of output pixel i that input pixel j covers."""
+    edges = np.linspace(0.0, n_in, n_out + 1)
+    starts = np.arange(n_in)
+    overlap = np.minimum(edges[1:, None], starts + 1.0) - np.maximum(
+        edges[:-1, None], starts
+    )
+    weights = np.clip(overlap, 0.0, None)
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def _geometry(kind: str) -> Geometry:
+    if kind not in GEOMETRIES:
+        raise ConfigError(
+            f"unknown preprocessing {kind!r}; expected one of "
+            f"{', '.join(GEOMETRIES)}"
+        )
+    return GEOMETRIES[kind]

@@ -151,3 +151,17 @@ def test_wrong_inputs_are_named_with_the_fix():
         ConfigError, match="dtype must be one of float64, float32"
     ):
         Network([4, 2], dtype="int32")
+
+
+def test_a_pickled_network_keeps_its_layers_as_views(rng):
+    import pickle
+
+    net = Network([4, 3, 2], activation="tanh", output="softmax", seed=0)
+    net.info = {"data": "test"}
+    same = pickle.loads(pickle.dumps(net))
+    X = rng.normal(0, 1, (3, 4))
+    np.testing.assert_array_equal(same.predict_proba(X), net.predict_proba(X))
+    assert same.info == {"data": "test"} and repr(same) == repr(net)
+    # Writing the flat vector must still move every layer's weights.
+    same.params[...] = 0.0
+    assert not same.weights[0].any() and not same.biases[1].any()

@@ -17,6 +17,14 @@ The cost of a network on (X, Y), with L2 strength lambda, is
 where cost_i is the output's per-sample cross-entropy (see
 ``barenet.functions``). Biases are not penalised.
 
+With sample weights w_i >= 0 the rows count w_i times: m becomes
+s = sum_i w_i and the cost becomes
+
+    J = (1/s) sum_i w_i cost_i  +  lambda / (2s) * sum of every weight squared
+
+so a row of weight 2 is the same as that row twice, and weights of 1 give
+the cost above. Only the output error changes: delta_i = w_i (P_i - Y_i) / s.
+
 Back-propagation runs the chain rule from the output down. The output
 error is delta = (P - Y) / m; each layer turns the delta of its Z into the
 gradients of its own parameters, dW = A.T @ delta and db = the column sums
@@ -252,6 +260,33 @@ class Network:
         twin.info = dict(self.info)
         return twin
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickle keeps: architecture, initialisation, parameters, info.
+
+        Each layer's W and b are views into ``params``; pickled as they are,
+        they would come back as separate copies, so ``__setstate__``
+        rebuilds the network around the saved vector instead.
+        """
+        return {
+            **self.architecture(),
+            "init": self.init,
+            "params": self.params,
+            "info": self.info,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Rebuild the network that ``__getstate__`` described."""
+        twin = Network(
+            state["sizes"],
+            activation=state["activations"],
+            output=state["output"],
+            init=state["init"],
+            dtype=state["dtype"],
+        )
+        twin.params[...] = state["params"]
+        twin.info = state["info"]
+        self.__dict__.update(twin.__dict__)
+
     # -- forward ----------------------------------------------------------
 
     def predict_proba(self, X: ArrayLike) -> Array:
@@ -276,18 +311,35 @@ class Network:
 
     # -- cost and gradient ------------------------------------------------
 
-    def cost(self, X: ArrayLike, Y: ArrayLike, l2: float = 0.0) -> float:
-        """The regularised cost J on (X, Y); see the module docstring."""
+    def cost(
+        self,
+        X: ArrayLike,
+        Y: ArrayLike,
+        l2: float = 0.0,
+        sample_weight: ArrayLike | None = None,
+    ) -> float:
+        """The regularised cost J on (X, Y); see the module docstring.
+
+        ``sample_weight``, shape (n_samples,), counts each row that many
+        times; None counts every row once.
+        """
         X_ = self.check_X(X)
         Y_ = self.check_Y(Y, X_.shape[0])
         _check_l2(l2)
+        w = check_sample_weight(sample_weight, X_.shape[0], self.dtype)
         Z = self._logits(X_)
-        return self._cost_from_logits(Z, Y_, l2)
+        return self._cost_from_logits(Z, Y_, l2, w)
 
     def cost_and_gradient(
-        self, X: ArrayLike, Y: ArrayLike, l2: float = 0.0
+        self,
+        X: ArrayLike,
+        Y: ArrayLike,
+        l2: float = 0.0,
+        sample_weight: ArrayLike | None = None,
     ) -> tuple[float, Array]:
         """The regularised cost and its gradient, from one forward pass.
+
+        ``sample_weight`` is as in ``cost``.
 
         Returns
         -------
@@ -300,14 +352,18 @@ class Network:
         X_ = self.check_X(X)
         Y_ = self.check_Y(Y, X_.shape[0])
         _check_l2(l2)
-        return self._cost_and_gradient(X_, Y_, l2)
+        w = check_sample_weight(sample_weight, X_.shape[0], self.dtype)
+        return self._cost_and_gradient(X_, Y_, l2, w)
 
     def _cost_and_gradient(
-        self, X: Array, Y: Array, l2: float
+        self, X: Array, Y: Array, l2: float, w: Array | None = None
     ) -> tuple[float, Array]:
-        """cost_and_gradient for inputs already checked and cast."""
-        m = X.shape[0]
-        ws = self._workspace(m)
+        """cost_and_gradient for inputs already checked and cast.
+
+        ``w``, if given, holds the rows' weights, with a positive sum.
+        """
+        ws = self._workspace(X.shape[0])
+        m = _row_count(X, w)
 
         # Forward, keeping every layer's input A and pre-activation Z.
         As = [X]
@@ -315,12 +371,16 @@ class Network:
             hidden = i < len(self.layers) - 1
             _, A = layer.forward(As[-1], ws.Z[i], ws.A[i] if hidden else None)
             As.append(A)
-        cost = self._cost_from_logits(ws.Z[-1], Y, l2)
+        cost = self._cost_from_logits(ws.Z[-1], Y, l2, w)
 
-        # Output error: d(cost)/dZ of the last layer is (P - Y) / m.
+        # Output error: d(cost)/dZ of the last layer is (P - Y) / m, each
+        # row scaled by its weight when there are weights.
         delta = self.output.probabilities(ws.Z[-1])
         delta -= Y
-        delta /= m
+        if w is None:
+            delta /= m
+        else:
+            delta *= (w / m)[:, None]
 
         # Hidden errors, from the top layer down: each layer's delta is the
         # error at its output times g' of its pre-activation.
@@ -348,9 +408,13 @@ class Network:
         self._workspaces = [ws, *self._workspaces[:1]]
         return ws
 
-    def _cost_from_logits(self, Z: Array, Y: Array, l2: float) -> float:
-        m = Z.shape[0]
-        cost = float(np.sum(self.output.cost(Z, Y))) / m
+    def _cost_from_logits(
+        self, Z: Array, Y: Array, l2: float, w: Array | None = None
+    ) -> float:
+        m = _row_count(Z, w)
+        costs = self.output.cost(Z, Y)
+        total = np.sum(costs) if w is None else np.dot(w, costs)
+        cost = float(total) / m
         if l2:
             squares = sum(float(np.vdot(W, W)) for W in self.weights)
             cost += l2 / (2 * m) * squares
@@ -399,6 +463,46 @@ class Network:
         if not np.all(np.isfinite(arr)):
             raise ConfigError("Y contains nan or inf")
         return arr
+
+
+def check_sample_weight(
+    sample_weight: ArrayLike | None, n_samples: int, dtype: DTypeLike
+) -> Array | None:
+    """Sample weights as a 1-D array of ``dtype``, or None; checks them.
+
+    Weights must be finite, >= 0, one per sample, and not all 0.
+    """
+    if sample_weight is None:
+        return None
+    try:
+        w = np.asarray(sample_weight, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"sample_weight must be numbers, one per sample; converting it "
+            f"failed: {exc}"
+        ) from None
+    if w.shape != (n_samples,):
+        raise ConfigError(
+            f"sample_weight has shape {w.shape}, expected ({n_samples},): "
+            "one weight per row of X"
+        )
+    bad = ~(np.isfinite(w) & (w >= 0))
+    if np.any(bad):
+        raise ConfigError(
+            f"sample_weight must be finite and >= 0, found {float(w[bad][0])} "
+            f"at row {int(np.flatnonzero(bad)[0])}"
+        )
+    if not np.any(w > 0):
+        raise ConfigError(
+            "sample_weight is 0 for every sample, so there is nothing to "
+            "learn from; give at least one row a positive weight"
+        )
+    return w
+
+
+def _row_count(A: Array, w: Array | None) -> float:
+    """m in the cost: the number of rows, or the sum of their weights."""
+    return A.shape[0] if w is None else float(np.sum(w))
 
 
 def _check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:

@@ -30,7 +30,7 @@ from barenet.data.base import check_labels, one_hot
 from barenet.errors import ConfigError
 from barenet.evaluation import accuracy, exact_match
 from barenet.functions import Array
-from barenet.network import Network
+from barenet.network import Network, check_sample_weight
 from barenet.optim import GradientDescent
 
 
@@ -127,6 +127,7 @@ def train(
     X_test: ArrayLike | None = None,
     y_test: ArrayLike | None = None,
     callbacks: Sequence[Callback] = (),
+    sample_weight: ArrayLike | None = None,
 ) -> History:
     """Train ``net`` in place on samples X with integer labels y.
 
@@ -143,6 +144,11 @@ def train(
     callbacks : sequence of callables
         Each called as ``callback(history)`` after every epoch; returning
         True stops training.
+    sample_weight : array of shape (n_samples,), optional
+        How many times each training row counts (see
+        ``barenet.network``); None counts each once. Every gradient step
+        uses its batch's weights; a mini-batch whose weights are all 0
+        holds nothing to learn from and is skipped.
 
     Returns
     -------
@@ -156,6 +162,7 @@ def train(
     Y = one_hot(
         _labels(y, X_.shape[0], net.n_outputs, "y"), net.n_outputs, net.dtype
     )
+    w = check_sample_weight(sample_weight, X_.shape[0], net.dtype)
     test = None
     if X_test is not None or y_test is not None:
         if X_test is None or y_test is None:
@@ -168,8 +175,9 @@ def train(
     history = History()
     for _ in range(config.epochs):
         costs = [
-            _step(net, optimizer, Xb, Yb, config.l2)
-            for Xb, Yb in _batches(X_, Y, config.batch_size, rng)
+            _step(net, optimizer, Xb, Yb, config.l2, wb)
+            for Xb, Yb, wb in _batches(X_, Y, w, config.batch_size, rng)
+            if wb is None or np.any(wb > 0)
         ]
         figures = {"cost": float(np.mean(costs))}
         if test is not None:
@@ -181,26 +189,35 @@ def train(
 
 
 def _step(
-    net: Network, optimizer: GradientDescent, X: Array, Y: Array, l2: float
+    net: Network,
+    optimizer: GradientDescent,
+    X: Array,
+    Y: Array,
+    l2: float,
+    w: Array | None,
 ) -> float:
     """One gradient step on a batch; returns the cost before the step."""
-    cost, grad = net._cost_and_gradient(X, Y, l2)
+    cost, grad = net._cost_and_gradient(X, Y, l2, w)
     optimizer.step(net.params, grad)
     return cost
 
 
 def _batches(
-    X: Array, Y: Array, batch_size: int | None, rng: np.random.Generator
-) -> Iterator[tuple[Array, Array]]:
-    """The epoch's batches: everything at once, or shuffled slices."""
+    X: Array,
+    Y: Array,
+    w: Array | None,
+    batch_size: int | None,
+    rng: np.random.Generator,
+) -> Iterator[tuple[Array, Array, Array | None]]:
+    """The epoch's batches (X, Y, weights): all at once, or shuffled slices."""
     n = X.shape[0]
     if batch_size is None or batch_size >= n:
-        yield X, Y
+        yield X, Y, w
         return
     order = rng.permutation(n)
     for start in range(0, n, batch_size):
         rows = order[start : start + batch_size]
-        yield X[rows], Y[rows]
+        yield X[rows], Y[rows], None if w is None else w[rows]
 
 
 def _test_figures(net: Network, X: Array, y: np.ndarray) -> dict[str, float]:

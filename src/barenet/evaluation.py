@@ -77,3 +77,102 @@ def count_test_rows(n_samples: int, test_size: int | float) -> int:
             f"it must leave at least one row for testing and one for training"
         )
     return n_test
+
+
+# ---------------------------------------------------------------------------
+# Stratified splits and cross-validation folds
+# ---------------------------------------------------------------------------
+
+Fold = tuple[NDArray[np.intp], NDArray[np.intp]]
+"""(train rows, test rows) of one fold, as sorted row indices."""
+
+
+def _dealt(y: NDArray[np.int64], k: int, rng: np.random.Generator) -> NDArray:
+    """A part number 0..k-1 for each row, dealing each class out evenly.
+
+    Each class's rows are shuffled, then all rows, class after class, are
+    dealt to the parts in turn like cards. Every class then splits among
+    the parts as evenly as it can (counts differ by at most one), and so
+    do the parts' sizes.
+    """
+    order = np.concatenate(
+        [rng.permutation(np.flatnonzero(y == c)) for c in np.unique(y)]
+    )
+    part = np.empty(y.size, dtype=np.intp)
+    part[order] = np.arange(y.size) % k
+    return part
+
+
+def stratified_split(y: ArrayLike, fraction: float, seed: int | None) -> Fold:
+    """Rows (kept, held out), holding out ``fraction`` of each class.
+
+    Used for the validation split of early stopping. Each class gives
+    ``round(fraction * its count)`` rows, at least one.
+    """
+    labels = _check_fold_labels(y)
+    if not 0.0 < fraction < 1.0:
+        raise ConfigError(
+            f"a validation fraction must lie strictly between 0 and 1, got "
+            f"{fraction!r}"
+        )
+    rng = np.random.default_rng(seed)
+    held = []
+    for c in np.unique(labels):
+        rows = rng.permutation(np.flatnonzero(labels == c))
+        n = min(max(1, round(fraction * rows.size)), rows.size - 1)
+        held.append(rows[:n])
+    out = np.sort(np.concatenate(held))
+    keep = np.setdiff1d(np.arange(labels.size), out)
+    if keep.size == 0 or out.size == 0:
+        raise ConfigError(
+            f"cannot hold out {fraction} of {labels.size} rows: each class "
+            "needs at least two rows"
+        )
+    return keep, out
+
+
+def stratified_kfold(y: ArrayLike, k: int, seed: int | None) -> list[Fold]:
+    """k folds: each row is tested exactly once, classes spread evenly.
+
+    Returns a list of k (train, test) pairs; the test parts are disjoint
+    and together cover every row.
+    """
+    labels = _check_fold_labels(y)
+    if not (isinstance(k, int) and 2 <= k <= labels.size):
+        raise ConfigError(
+            f"k-fold needs a whole number k from 2 to the number of rows "
+            f"({labels.size}), got {k!r}"
+        )
+    part = _dealt(labels, k, np.random.default_rng(seed))
+    return [
+        (np.flatnonzero(part != i), np.flatnonzero(part == i)) for i in range(k)
+    ]
+
+
+def five_by_two(y: ArrayLike, seed: int | None) -> list[Fold]:
+    """The 5x2 protocol: five stratified halvings, each used both ways.
+
+    Returns ten (train, test) pairs: for each of five seeded halvings into
+    A and B, first train on A and test on B, then the reverse.
+    """
+    labels = _check_fold_labels(y)
+    rng = np.random.default_rng(seed)
+    folds: list[Fold] = []
+    for _ in range(5):
+        part = _dealt(labels, 2, rng)
+        a, b = np.flatnonzero(part == 0), np.flatnonzero(part == 1)
+        folds += [(a, b), (b, a)]
+    return folds
+
+
+def _check_fold_labels(y: ArrayLike) -> NDArray[np.int64]:
+    labels = np.asarray(y)
+    if labels.ndim != 1 or labels.size < 2:
+        raise ConfigError(
+            f"labels must be 1-D with at least two rows, got shape {labels.shape}"
+        )
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise ConfigError(
+            f"labels must be whole class numbers, got {labels.dtype} values"
+        )
+    return labels.astype(np.int64)

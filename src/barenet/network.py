@@ -136,6 +136,18 @@ class _Workspace:
         self.Z = [np.empty((m, layer.n_out), dtype) for layer in layers]
         self.A = [np.empty((m, layer.n_out), dtype) for layer in layers[:-1]]
         self.error = [np.empty((m, layer.n_in), dtype) for layer in layers[1:]]
+        self.dtype = dtype
+        self._masks: dict[int, tuple[Array, Array]] = {}
+
+    def dropout(self, i: int) -> tuple[Array, Array]:
+        """(mask, dropped activations) buffers for hidden layer i."""
+        if i not in self._masks:
+            shape = self.A[i].shape
+            self._masks[i] = (
+                np.empty(shape, self.dtype),
+                np.empty(shape, self.dtype),
+            )
+        return self._masks[i]
 
 
 class Network:
@@ -336,10 +348,27 @@ class Network:
         Y: ArrayLike,
         l2: float = 0.0,
         sample_weight: ArrayLike | None = None,
+        *,
+        dropout: float | Sequence[float] = 0.0,
+        rng: np.random.Generator | None = None,
     ) -> tuple[float, Array]:
         """The regularised cost and its gradient, from one forward pass.
 
-        ``sample_weight`` is as in ``cost``.
+        Parameters
+        ----------
+        X, Y : arrays of shape (m, n_inputs) and (m, n_outputs)
+        l2 : float, default 0
+            L2 strength lambda (weights only).
+        sample_weight : array of shape (m,), optional
+            As in ``cost``.
+        dropout : float or sequence of float, default 0
+            Inverted dropout for training: each hidden unit's output is
+            zeroed with this probability (one for all hidden layers, or one
+            per hidden layer) and the survivors are divided by the keep
+            probability, so that nothing changes at prediction time, when
+            no unit is dropped. The cost is that of the thinned network.
+        rng : numpy Generator, optional
+            Draws the dropout masks; needed when dropout is on.
 
         Returns
         -------
@@ -353,23 +382,37 @@ class Network:
         Y_ = self.check_Y(Y, X_.shape[0])
         _check_l2(l2)
         w = check_sample_weight(sample_weight, X_.shape[0], self.dtype)
-        return self._cost_and_gradient(X_, Y_, l2, w)
+        rates = self.check_dropout(dropout)
+        if any(rates) and rng is None:
+            raise ConfigError("dropout needs rng, a numpy Generator")
+        return self._cost_and_gradient(X_, Y_, l2, w, rates, rng)
 
     def _cost_and_gradient(
-        self, X: Array, Y: Array, l2: float, w: Array | None = None
+        self,
+        X: Array,
+        Y: Array,
+        l2: float,
+        w: Array | None = None,
+        dropout: Sequence[float] = (),
+        rng: np.random.Generator | None = None,
     ) -> tuple[float, Array]:
         """cost_and_gradient for inputs already checked and cast.
 
-        ``w``, if given, holds the rows' weights, with a positive sum.
+        ``w``, if given, holds the rows' weights, with a positive sum;
+        ``dropout`` holds one rate per hidden layer, or is empty.
         """
         ws = self._workspace(X.shape[0])
         m = _row_count(X, w)
+        masks: dict[int, Array] = {}
 
         # Forward, keeping every layer's input A and pre-activation Z.
         As = [X]
         for i, layer in enumerate(self.layers):
             hidden = i < len(self.layers) - 1
             _, A = layer.forward(As[-1], ws.Z[i], ws.A[i] if hidden else None)
+            if hidden and dropout and dropout[i] > 0:
+                assert rng is not None
+                masks[i], A = _drop(A, dropout[i], rng, *ws.dropout(i))
             As.append(A)
         cost = self._cost_from_logits(ws.Z[-1], Y, l2, w)
 
@@ -383,13 +426,16 @@ class Network:
             delta *= (w / m)[:, None]
 
         # Hidden errors, from the top layer down: each layer's delta is the
-        # error at its output times g' of its pre-activation.
+        # error at its output (times its dropout mask, if any) times g' of
+        # its pre-activation.
         for i in range(len(self.layers) - 1, 0, -1):
             layer, below = self.layers[i], self.layers[i - 1]
             self.layers[i].gradients(As[i], delta)
             error = layer.input_error(delta, out=ws.error[i - 1])
+            if i - 1 in masks:
+                error *= masks[i - 1]
             assert below.activation is not None
-            error *= below.activation.derivative(ws.Z[i - 1], As[i])
+            error *= below.activation.derivative(ws.Z[i - 1], ws.A[i - 1])
             delta = error
         self.layers[0].gradients(X, delta)
 
@@ -420,7 +466,33 @@ class Network:
             cost += l2 / (2 * m) * squares
         return cost
 
+    def weight_mask(self) -> Array:
+        """1 where ``params`` holds a weight, 0 where it holds a bias."""
+        mask = np.zeros_like(self.params)
+        offset = 0
+        for layer in self.layers:
+            mask[offset : offset + layer.W.size] = 1.0
+            offset += layer.n_params
+        return mask
+
     # -- input checks -----------------------------------------------------
+
+    def check_dropout(self, dropout: float | Sequence[float]) -> list[float]:
+        """One dropout rate per hidden layer, each in [0, 1), or an error."""
+        n_hidden = len(self.layers) - 1
+        rates = (
+            [dropout] * n_hidden
+            if isinstance(dropout, int | float)
+            else list(dropout)
+        )
+        if len(rates) != n_hidden or not all(
+            isinstance(r, int | float) and 0 <= r < 1 for r in rates
+        ):
+            raise ConfigError(
+                f"dropout must be a rate in [0, 1), or one per hidden layer "
+                f"({n_hidden}), got {dropout!r}"
+            )
+        return [float(r) for r in rates]
 
     def check_X(self, X: ArrayLike) -> Array:
         """X as a 2-D array of this network's dtype, or a clear error.
@@ -503,6 +575,17 @@ def check_sample_weight(
 def _row_count(A: Array, w: Array | None) -> float:
     """m in the cost: the number of rows, or the sum of their weights."""
     return A.shape[0] if w is None else float(np.sum(w))
+
+
+def _drop(
+    A: Array, rate: float, rng: np.random.Generator, mask: Array, out: Array
+) -> tuple[Array, Array]:
+    """Inverted dropout: (mask, A * mask), mask 1/keep or 0 per unit."""
+    keep = 1.0 - rate
+    rng.random(out=mask, dtype=mask.dtype)
+    np.less(mask, keep, out=mask)
+    mask /= keep
+    return mask, np.multiply(A, mask, out=out)
 
 
 def _check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:

@@ -10,6 +10,16 @@ one full batch; after each epoch it records the figures in a ``History``:
 - ``test_accuracy`` and ``test_exact``: if test data is given, accuracy on
   it after the epoch by argmax and by the seed's exact-match rule (see
   ``barenet.evaluation``).
+- ``validation_cost`` and ``validation_accuracy``: with a validation
+  split, the unpenalised cost and the accuracy on it after the epoch.
+
+Around the gradient steps (``TrainConfig`` lists every option): an
+optimizer and a learning-rate schedule from ``barenet.optim``; dropout in
+the network's training pass; fresh augmented images every epoch; early
+stopping, which restores the weights of the epoch with the lowest
+validation cost; and a divergence guard, which stops at the first cost or
+weight that is not finite and puts back the weights from the end of the
+last good epoch, so that nothing non-finite is left to save.
 
 The library prints nothing. To watch or stop training, pass callbacks:
 each is called as ``callback(history)`` after every epoch, and training
@@ -26,12 +36,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from barenet.augment import augment_images, square_shape
 from barenet.data.base import check_labels, one_hot
 from barenet.errors import ConfigError
-from barenet.evaluation import accuracy, exact_match
+from barenet.evaluation import accuracy, exact_match, stratified_split
 from barenet.functions import Array
 from barenet.network import Network, check_sample_weight
-from barenet.optim import GradientDescent
+from barenet.optim import OPTIMIZERS, SCHEDULES, make_optimizer, make_schedule
 
 
 @dataclass
@@ -44,14 +55,48 @@ class TrainConfig:
         Passes over the training rows. With full batches, one epoch is one
         gradient step (the seed calls them iterations).
     lr : float, default 1.0
-        Learning rate of gradient descent.
+        Learning rate: the base rate that the schedule starts from.
     l2 : float, default 0.1
         L2 strength lambda; the penalty is lambda / (2m) times the sum of
-        squared weights.
+        squared weights (biases are not penalised).
     batch_size : int or None, default None
         Rows per gradient step; None means all training rows at once.
     seed : int or None, default 0
-        Seed of the generator that shuffles rows between mini-batch epochs.
+        Seed of the shuffles between mini-batch epochs, of the dropout
+        masks, of the augmentation and of the validation split.
+    optimizer : str, default "sgd"
+        One of ``barenet.optim.OPTIMIZERS``: sgd, momentum, nesterov, adam,
+        adamw.
+    momentum : float, default 0.9
+        mu of the momentum and nesterov optimizers.
+    weight_decay : float, default 0.0
+        Decoupled weight decay of adamw (weights only).
+    schedule : str, default "constant"
+        Learning-rate schedule, one of ``barenet.optim.SCHEDULES``:
+        constant, step (times 0.1 every ``step_size`` epochs), cosine (down
+        to 0 at the last epoch), plateau (halved after ``patience`` epochs
+        without a lower validation cost, or training cost without
+        validation).
+    step_size : int, default 30
+        Epochs between the step schedule's decays.
+    dropout : float, default 0.0
+        Probability of dropping each hidden unit during training steps.
+    augment : bool, default False
+        Train each epoch on freshly moved copies of the images (see
+        ``barenet.augment``); needs rows that are images.
+    max_shift : int, default 2
+        Largest shift of augmentation, in pixels.
+    max_rotation : float, default 10.0
+        Largest rotation of augmentation, in degrees.
+    max_scale : float, default 0.0
+        Largest relative change of size of augmentation.
+    validation : float, default 0.0
+        Fraction of the training rows held out, class by class, to watch
+        ``validation_cost`` and ``validation_accuracy``; 0 for none.
+    patience : int or None, default None
+        Early stopping: stop after this many epochs without a lower
+        validation cost, and restore the weights of the best epoch. Needs
+        ``validation``.
     """
 
     epochs: int = 500
@@ -59,6 +104,18 @@ class TrainConfig:
     l2: float = 0.1
     batch_size: int | None = None
     seed: int | None = 0
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    schedule: str = "constant"
+    step_size: int = 30
+    dropout: float = 0.0
+    augment: bool = False
+    max_shift: int = 2
+    max_rotation: float = 10.0
+    max_scale: float = 0.0
+    validation: float = 0.0
+    patience: int | None = None
 
     def check(self) -> None:
         """Raise ConfigError naming the first setting out of range."""
@@ -81,6 +138,37 @@ class TrainConfig:
                 f"batch_size must be a whole number >= 1, or None for full "
                 f"batches, got {self.batch_size!r}"
             )
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(
+                f"unknown optimizer {self.optimizer!r}; expected one of "
+                f"{', '.join(OPTIMIZERS)}"
+            )
+        if self.schedule not in SCHEDULES:
+            raise ConfigError(
+                f"unknown schedule {self.schedule!r}; expected one of "
+                f"{', '.join(SCHEDULES)}"
+            )
+        if not 0 <= self.dropout < 1:
+            raise ConfigError(
+                f"dropout must lie in [0, 1), got {self.dropout!r}"
+            )
+        if not 0 <= self.validation < 1:
+            raise ConfigError(
+                f"validation must be a fraction in [0, 1), got "
+                f"{self.validation!r}"
+            )
+        if self.patience is not None and not (
+            isinstance(self.patience, int) and self.patience >= 1
+        ):
+            raise ConfigError(
+                f"patience must be a whole number >= 1, or None, got "
+                f"{self.patience!r}"
+            )
+        if self.patience is not None and not self.validation:
+            raise ConfigError(
+                "early stopping (patience) watches a validation split: set "
+                "validation to a fraction such as 0.1"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -88,9 +176,18 @@ class TrainConfig:
 
 @dataclass
 class History:
-    """Per-epoch figures by name, e.g. ``history["cost"][epoch]``."""
+    """Per-epoch figures by name, e.g. ``history["cost"][epoch]``.
+
+    ``best_epoch`` (counted from 1) is the epoch whose weights early
+    stopping restored; ``stop_reason`` says why training ended before its
+    last epoch, if it did; ``diverged`` is True when that reason is a
+    non-finite cost or weight.
+    """
 
     values: dict[str, list[float]] = field(default_factory=dict)
+    best_epoch: int | None = None
+    stop_reason: str | None = None
+    diverged: bool = False
 
     def append(self, figures: dict[str, float]) -> None:
         """Record one epoch's figures."""
@@ -128,6 +225,7 @@ def train(
     y_test: ArrayLike | None = None,
     callbacks: Sequence[Callback] = (),
     sample_weight: ArrayLike | None = None,
+    image_shape: tuple[int, int] | None = None,
 ) -> History:
     """Train ``net`` in place on samples X with integer labels y.
 
@@ -149,57 +247,186 @@ def train(
         ``barenet.network``); None counts each once. Every gradient step
         uses its batch's weights; a mini-batch whose weights are all 0
         holds nothing to learn from and is skipped.
+    image_shape : (height, width), optional
+        How rows fold into images, for augmentation; square images are
+        assumed when not given.
 
     Returns
     -------
     History
         One value per epoch for ``cost`` and, with test data,
-        ``test_accuracy`` and ``test_exact``.
+        ``test_accuracy`` and ``test_exact``; with a validation split,
+        ``validation_cost`` and ``validation_accuracy``; with a schedule
+        other than constant, ``lr``. If a cost or weight stops being
+        finite, training stops, the weights are those at the end of the
+        last good epoch, and ``history.diverged`` is True.
     """
     config = config or TrainConfig()
     config.check()
     X_ = net.check_X(X)
-    Y = one_hot(
-        _labels(y, X_.shape[0], net.n_outputs, "y"), net.n_outputs, net.dtype
-    )
+    labels = _labels(y, X_.shape[0], net.n_outputs, "y")
     w = check_sample_weight(sample_weight, X_.shape[0], net.dtype)
+    net.check_dropout(config.dropout)
+    if config.augment and image_shape is None:
+        image_shape = square_shape(X_.shape[1])
     test = None
     if X_test is not None or y_test is not None:
         if X_test is None or y_test is None:
             raise ConfigError("give both X_test and y_test, or neither")
         Xt = net.check_X(X_test)
         test = (Xt, _labels(y_test, Xt.shape[0], net.n_outputs, "y_test"))
-
-    optimizer = GradientDescent(config.lr)
-    rng = np.random.default_rng(config.seed)
-    history = History()
-    for _ in range(config.epochs):
-        costs = [
-            _step(net, optimizer, Xb, Yb, config.l2, wb)
-            for Xb, Yb, wb in _batches(X_, Y, w, config.batch_size, rng)
-            if wb is None or np.any(wb > 0)
-        ]
-        figures = {"cost": float(np.mean(costs))}
-        if test is not None:
-            figures.update(_test_figures(net, *test))
-        history.append(figures)
-        if any([bool(callback(history)) for callback in callbacks]):
-            break
-    return history
+    validation = None
+    if config.validation:
+        kept, held = stratified_split(labels, config.validation, config.seed)
+        validation = (X_[held], labels[held])
+        X_, labels = X_[kept], labels[kept]
+        w = (
+            None
+            if w is None
+            else check_sample_weight(w[kept], kept.size, w.dtype)
+        )
+    Y = one_hot(labels, net.n_outputs, net.dtype)
+    run = _Run(net, config, image_shape)
+    return run.loop(X_, Y, w, test, validation, callbacks)
 
 
-def _step(
-    net: Network,
-    optimizer: GradientDescent,
-    X: Array,
-    Y: Array,
-    l2: float,
-    w: Array | None,
-) -> float:
-    """One gradient step on a batch; returns the cost before the step."""
-    cost, grad = net._cost_and_gradient(X, Y, l2, w)
-    optimizer.step(net.params, grad)
-    return cost
+class _Run:
+    """The state of one training run: optimizer, schedule, generators."""
+
+    def __init__(
+        self,
+        net: Network,
+        config: TrainConfig,
+        image_shape: tuple[int, int] | None,
+    ):
+        self.net, self.config, self.image_shape = net, config, image_shape
+        self.optimizer = make_optimizer(
+            config.optimizer,
+            config.lr,
+            momentum=config.momentum,
+            weight_decay=config.weight_decay,
+            decay_mask=net.weight_mask(),
+        )
+        self.schedule = make_schedule(
+            config.schedule,
+            config.lr,
+            config.epochs,
+            step_size=config.step_size,
+            patience=config.patience or 10,
+        )
+        self.dropout = net.check_dropout(config.dropout)
+        # Shuffling keeps the generator of the seed; dropout and
+        # augmentation draw from their own, so that turning one on does
+        # not change the others' draws.
+        self.shuffle_rng = np.random.default_rng(config.seed)
+        extra = np.random.SeedSequence(config.seed).spawn(2)
+        self.dropout_rng = np.random.default_rng(extra[0])
+        self.augment_rng = np.random.default_rng(extra[1])
+        self.history = History()
+        self.last_good = net.params.copy()
+        self.best: tuple[float, int, Array] | None = None
+
+    def loop(
+        self,
+        X: Array,
+        Y: Array,
+        w: Array | None,
+        test: tuple[Array, np.ndarray] | None,
+        validation: tuple[Array, np.ndarray] | None,
+        callbacks: Sequence[Callback],
+    ) -> History:
+        """Run the epochs; see ``train``."""
+        history, config = self.history, self.config
+        for epoch in range(config.epochs):
+            self.optimizer.lr = self.schedule.lr_at(epoch)
+            figures = self._epoch(epoch, X, Y, w)
+            if figures is None:
+                break
+            if config.schedule != "constant":
+                figures["lr"] = self.optimizer.lr
+            if test is not None:
+                figures.update(_test_figures(self.net, *test))
+            if validation is not None:
+                figures.update(_validation_figures(self.net, *validation))
+            history.append(figures)
+            watched = figures.get("validation_cost", figures["cost"])
+            self.schedule.update(watched)
+            stop = self._early_stop(epoch, watched)
+            if any([bool(callback(history)) for callback in callbacks]):
+                break
+            if stop:
+                break
+        self._restore_best()
+        return history
+
+    def _epoch(
+        self, epoch: int, X: Array, Y: Array, w: Array | None
+    ) -> dict[str, float] | None:
+        """One pass over the rows; None if training diverged in it."""
+        net, config = self.net, self.config
+        np.copyto(self.last_good, net.params)
+        if config.augment:
+            assert self.image_shape is not None
+            X = augment_images(
+                X,
+                self.image_shape,
+                self.augment_rng,
+                max_shift=config.max_shift,
+                max_rotation=config.max_rotation,
+                max_scale=config.max_scale,
+            )
+        costs = []
+        batches = _batches(X, Y, w, config.batch_size, self.shuffle_rng)
+        # Overflow on the way to divergence is not worth a warning: the
+        # checks below catch its result and say what happened.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for Xb, Yb, wb in batches:
+                if wb is not None and not np.any(wb > 0):
+                    continue
+                cost, grad = net._cost_and_gradient(
+                    Xb, Yb, config.l2, wb, self.dropout, self.dropout_rng
+                )
+                if not np.isfinite(cost):
+                    self._diverged(epoch, "the cost")
+                    return None
+                self.optimizer.step(net.params, grad)
+                if not np.all(np.isfinite(net.params)):
+                    self._diverged(epoch, "a weight")
+                    return None
+                costs.append(cost)
+        return {"cost": float(np.mean(costs))}
+
+    def _diverged(self, epoch: int, what: str) -> None:
+        """Keep the last finite weights and say why training stopped."""
+        np.copyto(self.net.params, self.last_good)
+        self.history.diverged = True
+        self.history.stop_reason = (
+            f"training diverged in epoch {epoch + 1}: {what} became nan or "
+            f"inf with learning rate {self.optimizer.lr:g}; kept the weights "
+            f"from the end of epoch {epoch}. Try a smaller learning rate "
+            f"(lr = {self.config.lr:g} now)"
+        )
+
+    def _early_stop(self, epoch: int, watched: float) -> bool:
+        """Track the best validation cost; True when patience runs out."""
+        patience = self.config.patience
+        if patience is None:
+            return False
+        if self.best is None or watched < self.best[0]:
+            self.best = (watched, epoch, self.net.params.copy())
+            return False
+        if epoch - self.best[1] >= patience:
+            self.history.stop_reason = (
+                f"early stopping: no lower validation cost for {patience} "
+                f"epochs after epoch {self.best[1] + 1}"
+            )
+            return True
+        return False
+
+    def _restore_best(self) -> None:
+        if self.best is not None:
+            np.copyto(self.net.params, self.best[2])
+            self.history.best_epoch = self.best[1] + 1
 
 
 def _batches(
@@ -225,6 +452,17 @@ def _test_figures(net: Network, X: Array, y: np.ndarray) -> dict[str, float]:
     return {
         "test_accuracy": accuracy(y, np.argmax(P, axis=1)),
         "test_exact": exact_match(P, y),
+    }
+
+
+def _validation_figures(
+    net: Network, X: Array, y: np.ndarray
+) -> dict[str, float]:
+    Z = net._logits(X)
+    Y = one_hot(y, net.n_outputs, net.dtype)
+    return {
+        "validation_cost": net._cost_from_logits(Z, Y, 0.0),
+        "validation_accuracy": accuracy(y, np.argmax(Z, axis=1)),
     }
 
 

@@ -1,0 +1,115 @@
+"""barenet train's training options, presets, and what the report records."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from barenet.cli import main
+from barenet.io import load_model
+
+
+def test_options_override_the_preset_and_are_recorded(tmp_path, capsys):
+    out = tmp_path / "r"
+    status = main(
+        [
+            "train",
+            "--preset",
+            "best",
+            "--hidden",
+            "16",
+            "8",
+            "--activation",
+            "gelu",
+            "tanh",
+            "--init",
+            "glorot",
+            "--epochs",
+            "3",
+            "--batch-size",
+            "64",
+            "--validation",
+            "0.1",
+            "--patience",
+            "5",
+            "--schedule",
+            "step",
+            "--step-size",
+            "2",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert (
+        "Network: 256-16-8-10, gelu,tanh hidden units, softmax output"
+        in printed
+    )
+    assert "Trained after 3 epochs" in printed
+    config = json.loads((out / "report.json").read_text())["config"]
+    assert config["preset"] == "best"
+    assert config["activation"] == ["gelu", "tanh"]
+    assert (config["output"], config["init"]) == ("softmax", "glorot")
+    # From the preset, untouched by the options given:
+    assert (config["optimizer"], config["augment"]) == ("adamw", True)
+    assert (config["batch_size"], config["patience"]) == (64, 5)
+    history = json.loads((out / "report.json").read_text())["history"]
+    assert len(history["validation_cost"]) == 3
+    assert history["lr"] == pytest.approx([0.001, 0.001, 0.0001])
+    net = load_model(out / "model.npz")
+    assert net.activations == ("gelu", "tanh")
+
+
+def test_divergence_exits_1_naming_the_rate_and_saves_finite_weights(
+    tmp_path, capsys
+):
+    out = tmp_path / "r"
+    status = main(
+        [
+            "train",
+            "--lr",
+            "1e300",
+            "--epochs",
+            "5",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "training diverged in epoch 2" in err
+    assert "with learning rate 1e+300" in err
+    net = load_model(out / "model.npz")
+    assert np.all(np.isfinite(net.params))
+    report = json.loads((out / "report.json").read_text())
+    assert report["diverged"] is True and report["epochs_completed"] == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--dropout", "1"], "argument --dropout: must be at least 0 and less"),
+        (["--optimizer", "rmsprop"], "argument --optimizer: invalid choice"),
+        (["--batch-size", "0"], "argument --batch-size: must be at least 1"),
+    ],
+)
+def test_bad_training_options_exit_2(args, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["train", *args])
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_patience_without_validation_is_one_line(tmp_path, capsys):
+    status = main(
+        ["train", "--patience", "3", "--out", str(tmp_path / "r"), "--quiet"]
+    )
+    assert status == 1
+    assert capsys.readouterr().err.startswith(
+        "barenet train: error: early stopping (patience) watches a validation"
+    )

@@ -7,7 +7,10 @@ data fails at once rather than skipping the tests that need it.
 
 from __future__ import annotations
 
+import http.server
 import os
+import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -52,3 +55,35 @@ def semeion(semeion_path: Path):
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def mirror(tmp_path, semeion_path):
+    """An HTTP server on 127.0.0.1 serving a folder laid out like the cache."""
+    root = tmp_path / "mirror"
+    (root / "semeion").mkdir(parents=True)
+    shutil.copy(semeion_path, root / "semeion" / "semeion.data")
+    for name in ("mnist", "usps"):  # served, never changed: links will do
+        (root / name).symlink_to(semeion_path.parent.parent / name)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(root), **kwargs)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def empty_cache(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("BARENET_DATA", str(cache))
+    monkeypatch.delenv("BARENET_MIRROR", raising=False)
+    return cache

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import http.server
 import shutil
 import socket
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -118,36 +116,6 @@ def test_one_hot_and_its_errors():
 
 
 # -- downloads, against a server on 127.0.0.1 --------------------------------
-
-
-@pytest.fixture
-def mirror(tmp_path, semeion_path):
-    """An HTTP server on 127.0.0.1 serving a folder laid out like the cache."""
-    root = tmp_path / "mirror"
-    (root / "semeion").mkdir(parents=True)
-    shutil.copy(semeion_path, root / "semeion" / "semeion.data")
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(root), **kwargs)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def empty_cache(tmp_path, monkeypatch):
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("BARENET_DATA", str(cache))
-    monkeypatch.delenv("BARENET_MIRROR", raising=False)
-    return cache
 
 
 def closed_port_url():

@@ -9,7 +9,8 @@ read it. ``preprocess`` runs the whole pipeline:
 1. **Decode** (``read_grey``). PNG, JPEG, BMP, GIF and TIFF files in any
    mode are read with Pillow (the optional extra ``barenet[images]``):
    transparent images (RGBA, LA, palettes with a transparent colour) are
-   laid on white, palette and colour images become grey by luminance,
+   laid on white, palette and colour images become grey by luminance
+   (ITU-R 601, as Pillow's "L" mode),
    16-bit and float images are scaled to 0..1. The result is grey levels
    G of shape (height, width), 0 black and 1 white. An image whose header
    claims more than ``MAX_PIXELS`` pixels is refused before it is decoded.
@@ -77,7 +78,7 @@ NOISE_FLOOR = 0.2
 """Ink weaker than this share of the strongest stroke is paper texture,
 compression noise or shadow, and counts as background."""
 
-_LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601, as Pillow's "L"
+_ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
 
 
 @dataclass(frozen=True)
@@ -311,24 +312,25 @@ def _too_large(
 
 def _decode(image: PILImage, label: str) -> NDArray[np.float64]:
     """Grey levels of a PIL image; Pillow's many decode errors become one."""
-    from PIL import ImageOps
+    from PIL import Image, ImageOps
 
     try:
         image.seek(0)  # the first frame of an animation
         image = ImageOps.exif_transpose(image)  # photos taken sideways
         if image.mode in ("I", "F") or image.mode.startswith("I;16"):
             return _scale_wide(np.asarray(image, dtype=np.float64), image.mode)
-        rgba = np.asarray(image.convert("RGBA"), dtype=np.float64) / 255.0
+        if image.mode in _ALPHA_MODES or "transparency" in image.info:
+            # Lay the picture on white paper, then take its luminance.
+            rgba = image.convert("RGBA")
+            paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            image = Image.alpha_composite(paper, rgba)
+        grey = np.asarray(image.convert("L"), dtype=np.float64)
     except Exception as exc:  # Pillow raises many kinds on damaged data
         raise ImageError(
             f"cannot decode {label}: the file is damaged or truncated "
             f"({type(exc).__name__}: {exc})"
         ) from None
-
-    # Lay the picture on white paper: colour * alpha + white * (1 - alpha).
-    alpha = rgba[..., 3:]
-    rgb = rgba[..., :3] * alpha + (1.0 - alpha)
-    return np.asarray(rgb @ _LUMA, dtype=np.float64)
+    return grey / 255.0
 
 
 def _scale_wide(values: NDArray[np.float64], mode: str) -> NDArray[np.float64]:

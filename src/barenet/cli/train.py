@@ -3,7 +3,10 @@
 With no options this is the seed experiment: the 256-30-20-10 sigmoid
 network, trained by full-batch gradient descent (learning rate 1, L2 0.1,
 500 iterations) on Semeion, with the last 100 rows of a seeded shuffle
-held out for testing. ``--preset best`` starts from the settings behind
+held out for testing. ``--dataset`` picks MNIST, USPS or scikit-learn's
+8x8 digits instead (MNIST and USPS keep their own test sets), and ``--csv``
+any table of numbers with a label column; the network's input and output
+widths follow the data. ``--preset best`` starts from the settings behind
 the README's accuracy figures instead; any option given overrides the
 preset's value.
 """
@@ -30,7 +33,8 @@ from barenet.cli.training_options import (
     describe_network,
     recipe_from_args,
 )
-from barenet.data import Dataset, load_semeion
+from barenet.data import DATASETS, Dataset, load_csv, load_dataset
+from barenet.errors import ConfigError
 from barenet.evaluation import holdout_split
 from barenet.io import save_model
 from barenet.network import Network
@@ -47,20 +51,40 @@ def add_parser(commands: Any) -> None:
         description=__doc__,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
+    source = p.add_mutually_exclusive_group()
+    source.add_argument(
+        "--dataset",
+        choices=DATASETS,
+        default="semeion",
+        help="the data set (digits needs scikit-learn)",
+    )
+    source.add_argument(
+        "--csv",
+        type=Path,
+        metavar="PATH",
+        help="train on a CSV table of numbers with a label column instead",
+    )
+    p.add_argument(
+        "--label",
+        metavar="COLUMN",
+        help="with --csv: the label column, by header name or index "
+        "(default: the column named 'label', else the last)",
+    )
     p.add_argument(
         "--data",
         type=Path,
         metavar="PATH",
-        help="a local copy of semeion.data (default: the cache, "
-        "downloading the file once)",
+        help="a local copy of the data set: semeion.data for Semeion, the "
+        "folder of its files for MNIST and USPS (default: the cache, "
+        "downloading the files once)",
     )
     add_training_options(p)
     p.add_argument(
         "--test-size",
         type=rows_or_fraction,
-        default=100,
         metavar="N|F",
-        help="test rows: a count, or a fraction like 0.2",
+        help="test rows: a count, or a fraction like 0.2 (default: MNIST's "
+        "and USPS's own test sets, 100 rows of Semeion, else 0.2)",
     )
     p.add_argument(
         "--seed",
@@ -94,15 +118,13 @@ def run(args: argparse.Namespace) -> int:
     config = dataclasses.replace(recipe.train, seed=args.seed)
     config.check()
     out = make_run_dir(args.out)
-    data = load_semeion(args.data, log=lambda msg: print(msg, flush=True))
+    data = _load_data(args)
     print(f"Data: X {data.X.shape}, Y {data.Y.shape} from {data.source}")
 
-    train_rows, test_rows = holdout_split(
-        len(data.y), args.test_size, args.seed
-    )
+    train_rows, test_rows, how = _split(data, args.test_size, args.seed)
     print(
         f"Split: {len(train_rows)} training rows, {len(test_rows)} test rows "
-        f"(seed {args.seed})"
+        f"({how})"
     )
     net = recipe.network(data.X.shape[1], data.n_classes, args.seed)
     print(f"Network: {describe_network(net)}, {len(net.params)} parameters")
@@ -139,7 +161,9 @@ def run(args: argparse.Namespace) -> int:
     )
 
     shown = min(args.samples, len(test_rows))
-    guesses = net.predict(X_test[:shown])
+    if data.image_shape is None:
+        shown = 0
+    guesses = net.predict(X_test[:shown]) if shown else y_test[:0]
     if shown and not args.quiet:
         _show_digits(data, X_test[:shown], y_test[:shown], guesses)
 
@@ -171,6 +195,40 @@ def run(args: argparse.Namespace) -> int:
 def _steps_name(config: TrainConfig) -> str:
     """'iterations' for full batches, as the seed says; else 'epochs'."""
     return "iterations" if config.batch_size is None else "epochs"
+
+
+def _load_data(args: argparse.Namespace) -> Dataset:
+    """The data set the options name."""
+    if args.csv is not None:
+        if args.data is not None:
+            raise ConfigError(
+                "--data names a copy of a data set; with --csv, drop it"
+            )
+        data = load_csv(args.csv, label=args.label)
+        print(f"Labels: column {data.extra['label_column']!r}")
+        return data
+    if args.label is not None:
+        raise ConfigError("--label chooses the label column of a --csv file")
+    return load_dataset(args.dataset, args.data, log=_say)
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _split(
+    data: Dataset, test_size: int | float | None, seed: int
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Training and test rows, and how they were chosen.
+
+    A data set's own test set is used unless a test size is given.
+    """
+    own = data.own_split()
+    if test_size is None and own is not None:
+        return *own, f"{data.name.upper()}'s own test set"
+    if test_size is None:
+        test_size = 100 if data.name == "semeion" else 0.2
+    return *holdout_split(len(data.y), test_size, seed), f"seed {seed}"
 
 
 class _StopOnInterrupt:
@@ -245,8 +303,8 @@ def _train_with_progress(
 def _show_digits(
     data: Dataset, X: np.ndarray, y: np.ndarray, guesses: np.ndarray
 ) -> None:
-    shape = data.image_shape or (16, 16)
-    images = [row.reshape(shape) for row in X]
+    assert data.image_shape is not None
+    images = [row.reshape(data.image_shape) for row in X]
     captions = [
         (f"Actual: {a}", f"Guess:  {g}")
         for a, g in zip(y, guesses, strict=True)
@@ -284,7 +342,7 @@ def _report(
             "hidden": list(net.sizes[1:-1]),
             "activation": list(net.activations),
             "output": net.output.name,
-            "test_size": args.test_size,
+            "test_size": split[1] if args.test_size is None else args.test_size,
             "architecture": net.architecture(),
             "init": net.init,
         },
@@ -319,10 +377,9 @@ def _write_run(
     plot_cost(history, out / "cost.png")
     plot_accuracy(history, out / "accuracy.png")
     files = ["model.npz", "report.json", "cost.png", "accuracy.png"]
-    if len(y):
-        shape = data.image_shape or (16, 16)
+    if len(y) and data.image_shape is not None:
         plot_digits(
-            X.reshape(len(y), *shape),
+            X.reshape(len(y), *data.image_shape),
             y.tolist(),
             guesses.tolist(),
             out / "samples.png",

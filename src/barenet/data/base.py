@@ -31,10 +31,23 @@ class Dataset:
     n_classes: int
     image_shape: tuple[int, int] | None = None
     preprocessing: str | None = None
+    test_start: int | None = None
     source: str = ""
     md5: str = ""
     sha256: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def own_split(self) -> tuple[NDArray[np.intp], NDArray[np.intp]] | None:
+        """Row indices (train, test) of the data set's own split, if it has one.
+
+        MNIST and USPS come with a test set of their own, kept in the last
+        rows from ``test_start`` on; results on them are comparable with
+        published ones only on that split.
+        """
+        if self.test_start is None:
+            return None
+        rows = np.arange(len(self.y))
+        return rows[: self.test_start], rows[self.test_start :]
 
     @property
     def Y(self) -> NDArray[np.floating]:
@@ -53,6 +66,8 @@ class Dataset:
             "n_classes": self.n_classes,
             "image_shape": list(self.image_shape) if self.image_shape else None,
             "preprocessing": self.preprocessing,
+            "test_start": self.test_start,
+            **self.extra,
         }
 
 

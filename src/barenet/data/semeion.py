@@ -22,6 +22,7 @@ from typing import NoReturn
 import numpy as np
 from numpy.typing import NDArray
 
+from barenet.data._bytes import parse_floats
 from barenet.data.base import Dataset
 from barenet.data.cache import RemoteFile, fetch
 from barenet.errors import DataError
@@ -136,19 +137,14 @@ def _to_floats(
     rows: list[list[str]], numbers: list[int], source: str
 ) -> NDArray[np.float64]:
     """All rows as one float array; on failure, name the first bad field."""
-    try:
-        return np.array(rows, dtype=np.float64)
-    except ValueError:
-        pass
-    for fields, number in zip(rows, numbers, strict=True):
-        for column, field in enumerate(fields, start=1):
-            try:
-                float(field)
-            except ValueError:
-                _fail(
-                    source, number, f"a number in field {column}", repr(field)
-                )
-    raise AssertionError("np.array rejected rows that float() accepts")
+    values, bad = parse_floats(rows)
+    if bad is not None:
+        i, j = bad
+        _fail(
+            source, numbers[i], f"a number in field {j + 1}", repr(rows[i][j])
+        )
+    assert values is not None
+    return values
 
 
 def _check_binary(

@@ -13,10 +13,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from barenet.cli import train
+from barenet.cli import cv, train
 from barenet.errors import BarenetError
 
-SUBCOMMANDS = (train,)
+SUBCOMMANDS = (train, cv)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -117,6 +117,8 @@ def _from_archive(path: Path, archive: np.lib.npyio.NpzFile) -> Network:
         activation=arch["activations"],
         output=arch["output"],
         dtype=arch["dtype"],
+        conv=arch.get("conv"),
+        image_shape=arch.get("image_shape"),
     )
     expected = {f"{kind}{i}" for i in range(len(net.layers)) for kind in "Wb"}
     if names != expected | {"metadata"}:

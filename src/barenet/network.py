@@ -37,18 +37,23 @@ operation, and a gradient check sees one vector. Anything that changes the
 parameters must write into that vector (``params[...] = ...``), never
 rebind it.
 
-Layers today are dense; a layer is anything with ``n_params``, ``bind``,
-``initialise``, ``forward`` and ``backward``, so other kinds can join.
+A network is a sequence of layers: optional convolutional layers
+(``barenet.conv.Conv2D``, each with 2x2 max pooling), then dense ones. A
+layer is anything with ``n_params``, ``n_in``, ``n_out``, ``bind``,
+``initialise``, ``forward``, ``delta`` (its error turned into d(cost)/dZ),
+``gradients`` and ``input_error``, so other kinds can join.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
+from barenet.conv import Conv2D
 from barenet.errors import ConfigError
 from barenet.functions import Activation, Array, get_activation, get_output
 
@@ -110,6 +115,15 @@ class Dense:
             return Z, Z
         return Z, self.activation.function(Z, out=out)
 
+    def delta(self, error: Array, Z: Array, A: Array) -> Array:
+        """d(cost)/dZ from the error at this layer's output: error * g'(Z).
+
+        Works in place on ``error``.
+        """
+        assert self.activation is not None
+        error *= self.activation.derivative(Z, A)
+        return error
+
     def gradients(self, A: Array, delta: Array) -> None:
         """Store dW = A.T @ delta and db = column sums of delta."""
         np.matmul(A.T, delta, out=self.dW)
@@ -123,6 +137,10 @@ class Dense:
         return np.matmul(delta, self.W.T, out=out)
 
 
+Layer = Dense | Conv2D
+"""The layer kinds a Network is built from."""
+
+
 class _Workspace:
     """Buffers for the arrays of one training step, reused between steps.
 
@@ -131,7 +149,7 @@ class _Workspace:
     allocating (and page-faulting) it again.
     """
 
-    def __init__(self, layers: list[Dense], m: int, dtype: np.dtype[Any]):
+    def __init__(self, layers: list[Layer], m: int, dtype: np.dtype[Any]):
         self.m = m
         self.Z = [np.empty((m, layer.n_out), dtype) for layer in layers]
         self.A = [np.empty((m, layer.n_out), dtype) for layer in layers[:-1]]
@@ -170,6 +188,14 @@ class Network:
         Seed of the ``numpy.random.default_rng`` that draws the weights.
     dtype : {"float64", "float32"}, default "float64"
         Floating type of parameters and computation.
+    conv : sequence of (filters, kernel), optional
+        Convolutional layers before the dense ones (see ``barenet.conv``):
+        each convolves with ``filters`` filters of ``kernel`` x ``kernel``
+        pixels, applies its activation and max-pools 2x2 blocks. Their
+        activations come first in ``activation``.
+    image_shape : (height, width), optional
+        How input rows fold into one-channel images, for ``conv``; square
+        images are assumed when not given.
 
     Examples
     --------
@@ -187,9 +213,15 @@ class Network:
         init: str = "uniform",
         seed: int | None = None,
         dtype: DTypeLike = "float64",
+        conv: Sequence[Sequence[int]] | None = None,
+        image_shape: Sequence[int] | None = None,
     ):
         self.sizes = _check_sizes(sizes)
-        self.activations = _check_activations(activation, len(self.sizes) - 2)
+        self.conv = [(int(f), int(k)) for f, k in conv or ()]
+        self.image_shape = _image_shape(image_shape, self.sizes[0], self.conv)
+        self.activations = _check_activations(
+            activation, len(self.conv) + len(self.sizes) - 2
+        )
         self.output = get_output(output)
         self.dtype = _check_dtype(dtype)
         if init not in INITIALISATIONS:
@@ -206,12 +238,7 @@ class Network:
             get_activation(a) for a in self.activations
         ]
         acts.append(None)
-        self.layers = [
-            Dense(n_in, n_out, act)
-            for n_in, n_out, act in zip(
-                self.sizes[:-1], self.sizes[1:], acts, strict=True
-            )
-        ]
+        self.layers = self._build_layers(acts)
         n_params = sum(layer.n_params for layer in self.layers)
         self.params = np.zeros(n_params, dtype=self.dtype)
         self.grad = np.zeros(n_params, dtype=self.dtype)
@@ -224,6 +251,26 @@ class Network:
         rng = np.random.default_rng(seed)
         for layer in self.layers:
             layer.initialise(rng, init)
+
+    def _build_layers(self, acts: list[Activation | None]) -> list[Layer]:
+        """Convolutional layers (if any), then dense ones."""
+        layers: list[Layer] = []
+        shape = (*self.image_shape, 1) if self.conv else None
+        for (filters, kernel), act in zip(self.conv, acts, strict=False):
+            assert shape is not None and act is not None
+            layer = Conv2D(shape, filters, kernel, act)
+            layers.append(layer)
+            shape = layer.out_shape
+        widths = [layers[-1].n_out if layers else self.sizes[0]]
+        widths += list(self.sizes[1:])
+        dense_acts = acts[len(self.conv) :]
+        layers += [
+            Dense(n_in, n_out, act)
+            for n_in, n_out, act in zip(
+                widths[:-1], widths[1:], dense_acts, strict=True
+            )
+        ]
+        return layers
 
     # -- description ------------------------------------------------------
 
@@ -249,6 +296,14 @@ class Network:
         """The settings that rebuild this network's shape (no weights)."""
         return {
             "sizes": list(self.sizes),
+            **(
+                {
+                    "conv": [list(c) for c in self.conv],
+                    "image_shape": list(self.image_shape),
+                }
+                if self.conv
+                else {}
+            ),
             "activations": list(self.activations),
             "output": self.output.name,
             "dtype": self.dtype.name,
@@ -267,6 +322,8 @@ class Network:
             output=self.output.name,
             init=self.init,
             dtype=self.dtype,
+            conv=self.conv,
+            image_shape=self.image_shape,
         )
         twin.params[...] = self.params
         twin.info = dict(self.info)
@@ -294,6 +351,8 @@ class Network:
             output=state["output"],
             init=state["init"],
             dtype=state["dtype"],
+            conv=state.get("conv"),
+            image_shape=state.get("image_shape"),
         )
         twin.params[...] = state["params"]
         twin.info = state["info"]
@@ -405,20 +464,23 @@ class Network:
         m = _row_count(X, w)
         masks: dict[int, Array] = {}
 
-        # Forward, keeping every layer's input A and pre-activation Z.
-        As = [X]
+        # Forward, keeping every layer's input A, pre-activation Z and
+        # output before dropout H.
+        As, Zs, Hs = [X], [], []
         for i, layer in enumerate(self.layers):
             hidden = i < len(self.layers) - 1
-            _, A = layer.forward(As[-1], ws.Z[i], ws.A[i] if hidden else None)
+            Z, A = layer.forward(As[-1], ws.Z[i], ws.A[i] if hidden else None)
+            Zs.append(Z)
+            Hs.append(A)
             if hidden and dropout and dropout[i] > 0:
                 assert rng is not None
                 masks[i], A = _drop(A, dropout[i], rng, *ws.dropout(i))
             As.append(A)
-        cost = self._cost_from_logits(ws.Z[-1], Y, l2, w)
+        cost = self._cost_from_logits(Zs[-1], Y, l2, w)
 
         # Output error: d(cost)/dZ of the last layer is (P - Y) / m, each
         # row scaled by its weight when there are weights.
-        delta = self.output.probabilities(ws.Z[-1])
+        delta = self.output.probabilities(Zs[-1])
         delta -= Y
         if w is None:
             delta /= m
@@ -434,9 +496,7 @@ class Network:
             error = layer.input_error(delta, out=ws.error[i - 1])
             if i - 1 in masks:
                 error *= masks[i - 1]
-            assert below.activation is not None
-            error *= below.activation.derivative(ws.Z[i - 1], ws.A[i - 1])
-            delta = error
+            delta = below.delta(error, Zs[i - 1], Hs[i - 1])
         self.layers[0].gradients(X, delta)
 
         # Penalty gradient: (lambda / m) W for weights, nothing for biases.
@@ -480,8 +540,12 @@ class Network:
     def check_dropout(self, dropout: float | Sequence[float]) -> list[float]:
         """One dropout rate per hidden layer, each in [0, 1), or an error."""
         n_hidden = len(self.layers) - 1
+        # One rate for all applies to the dense hidden layers only.
         rates = (
-            [dropout] * n_hidden
+            [
+                0.0 if isinstance(layer, Conv2D) else dropout
+                for layer in self.layers[:-1]
+            ]
             if isinstance(dropout, int | float)
             else list(dropout)
         )
@@ -586,6 +650,25 @@ def _drop(
     np.less(mask, keep, out=mask)
     mask /= keep
     return mask, np.multiply(A, mask, out=out)
+
+
+def _image_shape(
+    image_shape: Sequence[int] | None,
+    n_inputs: int,
+    conv: list[tuple[int, int]],
+) -> tuple[int, int]:
+    """(height, width) of the input images: given, or square; checked."""
+    if image_shape is None:
+        side = math.isqrt(n_inputs)
+        shape = (side, side)
+    else:
+        shape = (int(image_shape[0]), int(image_shape[1]))
+    if conv and shape[0] * shape[1] != n_inputs:
+        raise ConfigError(
+            f"convolutional layers need image rows: {n_inputs} inputs are not "
+            f"{shape[0]}x{shape[1]} images; pass image_shape"
+        )
+    return shape
 
 
 def _check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:

@@ -42,6 +42,9 @@ class Recipe:
         Hidden activation, one for all or one per hidden layer.
     output : {"sigmoid", "softmax"}, default "sigmoid"
     init : {"uniform", "glorot", "he"}, default "uniform"
+    conv : list of (filters, kernel), default []
+        Convolutional layers (with 2x2 max pooling) before the dense ones;
+        see ``barenet.conv``.
     train : TrainConfig
         Defaults to the seed experiment's settings.
     """
@@ -50,10 +53,15 @@ class Recipe:
     activation: str | list[str] = "sigmoid"
     output: str = "sigmoid"
     init: str = "uniform"
+    conv: list[tuple[int, int]] = field(default_factory=list)
     train: TrainConfig = field(default_factory=TrainConfig)
 
     def network(
-        self, n_inputs: int, n_classes: int, seed: int | None
+        self,
+        n_inputs: int,
+        n_classes: int,
+        seed: int | None,
+        image_shape: tuple[int, int] | None = None,
     ) -> Network:
         """A new network of this recipe's shape, weights drawn from ``seed``."""
         return Network(
@@ -62,6 +70,8 @@ class Recipe:
             output=self.output,
             init=self.init,
             seed=seed,
+            conv=self.conv,
+            image_shape=image_shape if self.conv else None,
         )
 
     def fit(
@@ -82,7 +92,7 @@ class Recipe:
         dropout, augmentation, validation split).
         """
         n_inputs = np.shape(X)[1]
-        net = self.network(n_inputs, n_classes, seed)
+        net = self.network(n_inputs, n_classes, seed, image_shape)
         config = dataclasses.replace(self.train, seed=seed)
         history = train(
             net,
@@ -103,6 +113,7 @@ class Recipe:
             "activation": self.activation,
             "output": self.output,
             "init": self.init,
+            "conv": [list(c) for c in self.conv],
             "train": self.train.to_dict(),
         }
 
@@ -110,22 +121,23 @@ class Recipe:
 PRESETS: dict[str, Recipe] = {
     "seed": Recipe(),
     "best": Recipe(
-        hidden=[512],
+        conv=[(32, 5), (64, 3)],
+        hidden=[256],
         activation="relu",
         output="softmax",
         init="he",
         train=TrainConfig(
-            epochs=60,
-            lr=0.001,
+            epochs=40,
+            lr=0.002,
             l2=0.0,
             batch_size=32,
-            optimizer="adamw",
-            weight_decay=0.1,
+            optimizer="adam",
             schedule="cosine",
             dropout=0.3,
             augment=True,
             max_shift=2,
-            max_rotation=10.0,
+            max_rotation=12.0,
+            max_scale=0.1,
         ),
     ),
 }

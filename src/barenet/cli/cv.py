@@ -34,9 +34,7 @@ def add_parser(commands: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument(
-        "protocol", choices=["5x2", "kfold"], help="5x2, or kfold K"
-    )
+    p.add_argument("protocol", choices=["5x2", "kfold"], help="5x2, or kfold K")
     p.add_argument(
         "k", nargs="?", type=positive_int, help="folds of kfold (e.g. 10)"
     )
@@ -65,7 +63,9 @@ def run(args: argparse.Namespace) -> int:
     recipe = recipe_from_args(args)
     recipe.train.check()
     if args.protocol == "kfold" and args.k is None:
-        raise ConfigError("kfold needs the number of folds: barenet cv kfold 10")
+        raise ConfigError(
+            "kfold needs the number of folds: barenet cv kfold 10"
+        )
     if args.protocol == "5x2" and args.k is not None:
         raise ConfigError(f"5x2 takes no number of folds, got {args.k}")
     data = load_semeion(args.data, log=lambda msg: print(msg, flush=True))

@@ -126,7 +126,9 @@ def run(args: argparse.Namespace) -> int:
         f"Split: {len(train_rows)} training rows, {len(test_rows)} test rows "
         f"({how})"
     )
-    net = recipe.network(data.X.shape[1], data.n_classes, args.seed)
+    net = recipe.network(
+        data.X.shape[1], data.n_classes, args.seed, data.image_shape
+    )
     print(f"Network: {describe_network(net)}, {len(net.params)} parameters")
 
     X_test, y_test = data.X[test_rows], data.y[test_rows]

@@ -74,6 +74,16 @@ def add_training_options(p: argparse.ArgumentParser) -> None:
         help="widths of the hidden layers (seed: 30 20)",
     )
     g.add_argument(
+        "--conv",
+        type=_conv_layer,
+        nargs="*",
+        metavar="F:K",
+        default=argparse.SUPPRESS,
+        help="convolutional layers before the hidden ones, each F filters "
+        "of KxK pixels with 2x2 max pooling (best: 32:5 64:3; --conv alone: "
+        "none)",
+    )
+    g.add_argument(
         "--activation",
         nargs="+",
         choices=list(ACTIVATIONS),
@@ -128,7 +138,7 @@ def recipe_from_args(args: argparse.Namespace) -> Recipe:
     """The preset named by ``--preset``, with the options given applied."""
     recipe = copy.deepcopy(PRESETS[args.preset])
     given = vars(args)
-    for name in ("hidden", "output", "init"):
+    for name in ("hidden", "output", "init", "conv"):
         if name in given:
             setattr(recipe, name, given[name])
     if "activation" in given:
@@ -154,7 +164,8 @@ def recipe_from_args(args: argparse.Namespace) -> Recipe:
 
 def describe_network(net: Network) -> str:
     """'256-30-20-10, sigmoid units', or the activations and output named."""
-    shape = "-".join(map(str, net.sizes))
+    conv = "".join(f"conv{f}x{k}-" for f, k in net.conv)
+    shape = conv + "-".join(map(str, net.sizes))
     kinds = set(net.activations) | {net.output.name}
     if len(kinds) == 1:
         return f"{shape}, {kinds.pop()} units"
@@ -171,6 +182,20 @@ def _choice(
         default=argparse.SUPPRESS,
         help=f"{text}: {', '.join(choices)}",
     )
+
+
+def _conv_layer(text: str) -> tuple[int, int]:
+    """FILTERS:KERNEL, e.g. 32:5."""
+    filters, _, kernel = text.partition(":")
+    try:
+        f, k = int(filters), int(kernel)
+    except ValueError:
+        f = k = 0
+    if f < 1 or k < 1 or k % 2 == 0:
+        raise argparse.ArgumentTypeError(
+            f"expected FILTERS:KERNEL with an odd kernel, like 32:5, got {text!r}"
+        )
+    return f, k
 
 
 def _batch_size(text: str) -> int | None:

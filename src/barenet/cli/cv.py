@@ -87,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
                 f"  fold {fold.fold:2d}: {fold.accuracy:.2%} on "
                 f"{fold.n_test} rows ({fold.seconds:.1f} s)"
             )
+            sys.stdout.flush()
             bar.update(1)
 
         result = cross_validate(

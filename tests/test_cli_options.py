@@ -18,6 +18,7 @@ def test_options_override_the_preset_and_are_recorded(tmp_path, capsys):
             "train",
             "--preset",
             "best",
+            "--conv",
             "--hidden",
             "16",
             "8",
@@ -55,7 +56,7 @@ def test_options_override_the_preset_and_are_recorded(tmp_path, capsys):
     assert config["activation"] == ["gelu", "tanh"]
     assert (config["output"], config["init"]) == ("softmax", "glorot")
     # From the preset, untouched by the options given:
-    assert (config["optimizer"], config["augment"]) == ("adamw", True)
+    assert (config["optimizer"], config["augment"]) == ("adam", True)
     assert (config["batch_size"], config["patience"]) == (64, 5)
     history = json.loads((out / "report.json").read_text())["history"]
     assert len(history["validation_cost"]) == 3

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_network import numerical_gradient, relative_error
 
 from barenet.errors import ConfigError
 from barenet.io import load_model, save_model
 from barenet.network import Network
+from test_network import numerical_gradient, relative_error
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "gelu"])
@@ -41,9 +41,7 @@ def test_convolution_and_pooling_worked_by_hand():
     conv = net.layers[0]
     conv.W[...] = np.array([0, 1, 0, 1, 1, 1, 0, 1, 0.0]).reshape(9, 1)
     conv.b[...] = -1.0
-    image = np.array(
-        [[1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 2, 0], [0, 0, 0, 3.0]]
-    )
+    image = np.array([[1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 2, 0], [0, 0, 0, 3.0]])
     Z, pooled = conv.forward(image.reshape(1, 16))
     # Plus-sums (zero padding) minus 1: e.g. pixel (2, 2) sees 2 + 0 + 0
     # + 0 + 0 = 2 -> 1; pixel (3, 3) sees 3 + 0 + 0 -> 2; pixel (2, 3)

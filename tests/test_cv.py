@@ -21,7 +21,13 @@ def test_each_fold_is_the_recipe_trained_on_its_rows(semeion):
     folds = stratified_kfold(y, 3, seed=1)
     seen = []
     result = cross_validate(
-        recipe, X, y, folds, protocol="3-fold", n_classes=10, on_fold=seen.append
+        recipe,
+        X,
+        y,
+        folds,
+        protocol="3-fold",
+        n_classes=10,
+        on_fold=seen.append,
     )
     assert [f.fold for f in seen] == [1, 2, 3]
     # Fold 2 by hand: the same network and training on the same rows.
@@ -40,7 +46,17 @@ def test_each_fold_is_the_recipe_trained_on_its_rows(semeion):
 def test_barenet_cv_writes_a_report(tmp_path, capsys):
     out = tmp_path / "cv.json"
     status = main(
-        ["cv", "kfold", "2", "--hidden", "6", "--epochs", "3", "--out", str(out)]
+        [
+            "cv",
+            "kfold",
+            "2",
+            "--hidden",
+            "6",
+            "--epochs",
+            "3",
+            "--out",
+            str(out),
+        ]
     )
     assert status == 0
     printed = capsys.readouterr()

@@ -60,7 +60,7 @@ def test_options_override_the_preset_and_are_recorded(tmp_path, capsys):
     assert (config["batch_size"], config["patience"]) == (64, 5)
     history = json.loads((out / "report.json").read_text())["history"]
     assert len(history["validation_cost"]) == 3
-    assert history["lr"] == pytest.approx([0.001, 0.001, 0.0001])
+    assert history["lr"] == pytest.approx([0.002, 0.002, 0.0002])
     net = load_model(out / "model.npz")
     assert net.activations == ("gelu", "tanh")
 

@@ -124,3 +124,34 @@ def test_random_bytes_raise_only_data_errors(name, data):
 def test_edited_files_raise_only_data_errors(name, data):
     load, valid = LOADERS[name]
     _only_data_errors(load, data.draw(edited(valid)))
+
+
+def _model_file():
+    from barenet.io import save_model
+    from barenet.network import Network
+
+    net = Network([3, 2], seed=0)
+    net.info = {"data": {"name": "toy"}}
+    with tempfile.TemporaryDirectory() as folder:
+        return save_model(net, Path(folder) / "m.npz").read_bytes()
+
+
+def _load_model_bytes(data: bytes):
+    from barenet.io import load_model
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "m.npz"
+        path.write_bytes(data)
+        return load_model(path)
+
+
+MODEL = _model_file()
+
+
+@SETTINGS
+@given(st.one_of(st.binary(max_size=600), edited(MODEL)))
+def test_random_and_edited_model_files_are_only_invalid_models(data):
+    from barenet.errors import ModelFileError
+
+    with contextlib.suppress(ModelFileError):
+        _load_model_bytes(data)

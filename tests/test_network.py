@@ -126,7 +126,8 @@ def test_wrong_inputs_are_named_with_the_fix():
     net = Network([4, 3, 2], seed=0)
     with pytest.raises(
         ConfigError,
-        match=r"X has shape \(5, 3\), but this network takes 4 features",
+        match=r"X has shape \(5, 3\) \(3 features, one sample per row\), but "
+        r"this network takes 4 features",
     ):
         net.predict(np.zeros((5, 3)))
     with pytest.raises(ConfigError, match="X contains nan or inf"):

@@ -573,10 +573,12 @@ class Network:
         if arr.ndim == 1:
             arr = arr.reshape(1, -1)
         if arr.ndim != 2 or arr.shape[1] != self.n_inputs:
+            width = f"{arr.shape[1]} features, " if arr.ndim == 2 else ""
             raise ConfigError(
-                f"X has shape {np.shape(X)}, but this network takes "
-                f"{self.n_inputs} features: pass shape (n_samples, "
-                f"{self.n_inputs}), or one sample of shape ({self.n_inputs},)"
+                f"X has shape {np.shape(X)} ({width}one sample per row), but "
+                f"this network takes {self.n_inputs} features: pass shape "
+                f"(n_samples, {self.n_inputs}), or one sample of shape "
+                f"({self.n_inputs},)"
             )
         if arr.shape[0] == 0:
             raise ConfigError("X has no samples (0 rows); pass at least one")

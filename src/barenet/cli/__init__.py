@@ -13,10 +13,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from barenet.cli import cv, train
+from barenet.cli import cv, predict, train
 from barenet.errors import BarenetError
 
-SUBCOMMANDS = (train, cv)
+SUBCOMMANDS = (train, cv, predict)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -137,6 +137,34 @@ def parse_csv(
     return X, labels, names, column
 
 
+def load_features(
+    path: str | os.PathLike[str], drop: str | None = None
+) -> tuple[NDArray[np.float64], list[str] | None]:
+    """Rows of numbers to predict from: (X, column names or None).
+
+    Every column is a feature, except a column named ``drop`` if the
+    header has one (a table's label column, say). Same rules and errors
+    as ``load_csv``.
+    """
+    source = str(path)
+    rows = _rows(read_file(path, "a CSV file"), source)
+    header = rows[0][1] if _is_header(rows) else None
+    body = rows[1:] if header is not None else rows
+    if not body:
+        raise DataError(f"{source}: a header but no data rows")
+    names = [h.strip() for h in header] if header is not None else None
+    at = names.index(drop) if names and drop in names else len(rows[0][1])
+    width = len(rows[0][1])
+    values = []
+    for number, fields in body:
+        if len(fields) != width:
+            _fail(source, number, f"{width} fields", f"{len(fields)}")
+        values.append(fields[:at] + fields[at + 1 :])
+    X = _numbers(values, body, at, header, source)
+    kept = names[:at] + names[at + 1 :] if names is not None else None
+    return X, kept
+
+
 def _rows(data: bytes, source: str) -> list[tuple[int, list[str]]]:
     """Non-blank rows with their line numbers."""
     data = gunzip_if_needed(data, source, MAX_CSV_BYTES)

@@ -1,0 +1,156 @@
+"""``barenet predict``: read digits from pictures, or classes from rows.
+
+    barenet predict MODEL IMAGE...      pictures (PNG, JPEG, BMP, GIF, TIFF)
+    barenet predict MODEL --csv FILE    rows of numbers, one prediction each
+
+Each picture goes through the preprocessing its model's training data
+needs, as recorded in the model file (``barenet.images``). The command
+shows the digit, every class's probability and the picture the network
+saw, drawn in the terminal; ``--json`` prints the same as JSON for
+scripts. A picture that cannot be read (blank, damaged, too large) is
+reported on its own line; the others are still read, and the exit status
+is then 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from barenet.data.table import load_features
+from barenet.errors import BarenetError, ConfigError
+from barenet.images import GEOMETRIES, preprocessing_of
+from barenet.io import load_model
+from barenet.network import Network
+from barenet.prediction import ImagePrediction, predict_image
+from barenet.terminal import can_draw_blocks, draw_digits
+
+
+def add_parser(commands: Any) -> None:
+    p = commands.add_parser(
+        "predict",
+        help="read digits from pictures (or classes from CSV rows) with a model",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("model", type=Path, help="a model file (model.npz)")
+    p.add_argument(
+        "images", type=Path, nargs="*", metavar="IMAGE", help="pictures to read"
+    )
+    p.add_argument(
+        "--csv",
+        type=Path,
+        metavar="FILE",
+        help="predict every row of this CSV file of numbers instead",
+    )
+    p.add_argument(
+        "--preprocessing",
+        choices=list(GEOMETRIES),
+        help="override the preprocessing the model file records",
+    )
+    p.add_argument(
+        "--json", action="store_true", help="print JSON instead of text"
+    )
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if bool(args.images) == (args.csv is not None):
+        raise ConfigError(
+            "give pictures to read (barenet predict MODEL IMAGE...) or a "
+            "table of rows (barenet predict MODEL --csv FILE), not both"
+            if args.images
+            else "nothing to predict: give one or more pictures after the "
+            "model, or --csv FILE"
+        )
+    net = load_model(args.model)
+    if args.csv is not None:
+        return _predict_rows(net, args.csv, args.json)
+    kind = args.preprocessing or preprocessing_of(net)
+    results: list[tuple[Path, ImagePrediction | BarenetError]] = []
+    for path in args.images:
+        try:
+            results.append((path, predict_image(net, path, kind=kind)))
+        except BarenetError as exc:
+            results.append((path, exc))
+    if args.json:
+        print(json.dumps([_record(path, r) for path, r in results], indent=2))
+    else:
+        _show(net, results)
+    return 1 if any(isinstance(r, BarenetError) for _, r in results) else 0
+
+
+def _record(
+    path: Path, result: ImagePrediction | BarenetError
+) -> dict[str, Any]:
+    if isinstance(result, BarenetError):
+        return {"file": str(path), "error": str(result)}
+    return {"file": str(path), **result.to_dict()}
+
+
+def _show(
+    net: Network, results: list[tuple[Path, ImagePrediction | BarenetError]]
+) -> None:
+    """Each picture's reading in words, then the pictures as seen."""
+    names = _class_names(net)
+    seen, captions = [], []
+    for path, result in results:
+        if isinstance(result, BarenetError):
+            print(f"{path}: error: {result}", file=sys.stderr)
+            continue
+        odds = "  ".join(
+            f"{name}:{p:.2f}"
+            for name, p in zip(names, result.probabilities, strict=True)
+        )
+        print(f"{path}: {names[result.digit]}   ({odds})")
+        seen.append(result.seen.image)
+        captions.append(
+            (
+                path.name[: result.seen.image.shape[1] + 2],
+                f"read: {names[result.digit]}",
+            )
+        )
+    if seen:
+        ascii_only = not can_draw_blocks(sys.stdout.encoding)
+        width = shutil.get_terminal_size().columns
+        print("\nWhat the network saw:")
+        print(draw_digits(seen, captions, ascii_only=ascii_only, width=width))
+
+
+def _predict_rows(net: Network, path: Path, as_json: bool) -> int:
+    data = net.info.get("data")
+    label = data.get("label_column") if isinstance(data, dict) else None
+    X, _ = load_features(path, drop=label)
+    if X.shape[1] != net.n_inputs:
+        raise ConfigError(
+            f"{path} has {X.shape[1]} features per row, but the model takes "
+            f"{net.n_inputs}; give the columns it was trained on"
+        )
+    P = net.predict_proba(X)
+    names = _class_names(net)
+    best = np.argmax(P, axis=1)
+    if as_json:
+        records = [
+            {"row": i + 1, "class": names[k], "probabilities": p.tolist()}
+            for i, (k, p) in enumerate(zip(best, P, strict=True))
+        ]
+        print(json.dumps(records, indent=2))
+        return 0
+    for i, (k, p) in enumerate(zip(best, P, strict=True), start=1):
+        print(f"row {i}: {names[k]} ({p[k]:.2f})")
+    return 0
+
+
+def _class_names(net: Network) -> list[str]:
+    """The model's class labels: recorded ones, else 0, 1, 2, ..."""
+    data = net.info.get("data")
+    classes = data.get("classes") if isinstance(data, dict) else None
+    if isinstance(classes, list) and len(classes) == net.n_outputs:
+        return [str(c) for c in classes]
+    return [str(k) for k in range(net.n_outputs)]

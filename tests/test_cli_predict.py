@@ -1,0 +1,133 @@
+"""``barenet predict``: pictures and rows through a saved model."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from barenet.cli import main
+from barenet.io import save_model
+from barenet.network import Network
+from barenet.training import TrainConfig, train
+
+
+@pytest.fixture(scope="module")
+def semeion_model(semeion, tmp_path_factory):
+    """The seed's network, briefly trained on Semeion, saved."""
+    net = Network([256, 30, 20, 10], seed=0)
+    train(net, semeion.X, semeion.y, TrainConfig(epochs=150))
+    net.info = {"data": semeion.describe()}
+    return net, save_model(net, tmp_path_factory.mktemp("m") / "model.npz")
+
+
+def big_png(path, row):
+    """A Semeion row drawn 10 times larger, dark ink on white, as a PNG."""
+    grey = np.kron(1 - row.reshape(16, 16), np.ones((10, 10))) * 255
+    canvas = np.full((200, 220), 255, dtype=np.uint8)
+    canvas[20:180, 30:190] = grey
+    Image.fromarray(canvas).save(path)
+    return path
+
+
+def test_predict_reads_pictures_as_the_model_reads_the_data(
+    semeion, semeion_model, tmp_path, capsys
+):
+    net, model = semeion_model
+    rows = semeion.X[[0, 1500]]  # both touch all four borders
+    files = [big_png(tmp_path / f"d{i}.png", r) for i, r in enumerate(rows)]
+    assert main(["predict", str(model), *map(str, files)]) == 0
+    said = capsys.readouterr().out
+    digits = net.predict(rows)
+    P = net.predict_proba(rows)
+    for path, digit, p in zip(files, digits, P, strict=True):
+        assert f"{path}: {digit}   (0:{p[0]:.2f}  1:{p[1]:.2f}" in said
+    assert "What the network saw:" in said and "\u2588" in said
+    assert said.count(f"read: {digits[0]}") >= 1
+
+
+def test_predict_json_gives_probabilities_and_the_picture_seen(
+    semeion, semeion_model, tmp_path, capsys
+):
+    net, model = semeion_model
+    path = big_png(tmp_path / "d.png", semeion.X[0])
+    assert main(["predict", str(model), str(path), "--json"]) == 0
+    [record] = json.loads(capsys.readouterr().out)
+    assert record["file"] == str(path)
+    assert record["digit"] == int(net.predict(semeion.X[0])[0])
+    np.testing.assert_allclose(
+        record["probabilities"], net.predict_proba(semeion.X[0])[0]
+    )
+    assert record["image"] == semeion.X[0].reshape(16, 16).tolist()
+    assert record["preprocessing"] == "semeion"
+    assert record["polarity"] == "dark on light"
+
+
+def test_a_bad_picture_is_one_line_and_the_others_are_still_read(
+    semeion, semeion_model, tmp_path, capsys
+):
+    _, model = semeion_model
+    good = big_png(tmp_path / "good.png", semeion.X[0])
+    blank = tmp_path / "blank.png"
+    Image.new("L", (20, 20), 255).save(blank)
+    huge = tmp_path / "huge.bmp"
+    header = io.BytesIO()
+    Image.new("L", (4, 4)).save(header, format="BMP")
+    data = bytearray(header.getvalue())
+    data[18:26] = (30000).to_bytes(4, "little") * 2  # width and height
+    huge.write_bytes(bytes(data))
+    status = main(["predict", str(model), str(blank), str(good), str(huge)])
+    assert status == 1
+    out, err = capsys.readouterr()
+    assert f"{good}: " in out
+    assert err.splitlines() == [
+        f"{blank}: error: {blank} is blank: no pixel differs from the "
+        "background (grey level 1.00) by 0.1 or more, so there is no digit "
+        "to read",
+        f"{huge}: error: {huge} is too large: its header claims "
+        "900,000,000 pixels, the limit is 40,000,000; scale the picture "
+        "down (a digit needs no more than a few hundred pixels across)",
+    ]
+
+
+def test_predict_rows_from_a_csv_with_class_names(tmp_path, capsys):
+    net = Network([3, 2], output="softmax", seed=1)
+    net.info = {"data": {"classes": ["cat", "dog"], "label_column": "kind"}}
+    model = save_model(net, tmp_path / "m.npz")
+    table = tmp_path / "rows.csv"
+    table.write_text("a,kind,b,c\n1,dog,2,3\n-1,cat,0,4\n")
+    assert main(["predict", str(model), "--csv", str(table), "--json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    P = net.predict_proba([[1, 2, 3], [-1, 0, 4]])
+    assert [r["row"] for r in records] == [1, 2]
+    assert [r["class"] for r in records] == [
+        ["cat", "dog"][k] for k in np.argmax(P, axis=1)
+    ]
+    np.testing.assert_allclose([r["probabilities"] for r in records], P)
+
+    table.write_text("1,2\n3,4\n")
+    assert main(["predict", str(model), "--csv", str(table)]) == 1
+    assert (
+        f"{table} has 2 features per row, but the model takes 3"
+        in capsys.readouterr().err
+    )
+
+
+def test_predict_mistakes_are_one_line(semeion_model, tmp_path, capsys):
+    _, model = semeion_model
+    assert main(["predict", str(model)]) == 1
+    assert "nothing to predict" in capsys.readouterr().err
+    fake = tmp_path / "fake.npz"
+    fake.write_bytes(b"PK not really")
+    assert main(["predict", str(fake), "x.png"]) == 1
+    assert capsys.readouterr().err.startswith(
+        f"barenet predict: error: not a valid barenet model: {fake} ("
+    )
+    table = Network([3, 2], seed=0)
+    table.info = {"data": {"name": "t.csv", "preprocessing": None}}
+    path = save_model(table, tmp_path / "t.npz")
+    assert main(["predict", str(path), "x.png"]) == 1
+    assert "cannot read a picture" in capsys.readouterr().err

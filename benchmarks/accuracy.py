@@ -1,0 +1,146 @@
+"""Accuracy on Semeion: barenet's presets against scikit-learn, same folds.
+
+Runs, on the same folds in one run, under 5x2 cross-validation and
+stratified 10-fold (both seeded with --seed):
+
+- barenet, preset ``seed`` (the original experiment);
+- barenet, preset ``best`` (see the README's Accuracy section);
+- scikit-learn's MLPClassifier, choosing on each training fold, by an
+  inner 3-fold search, among hidden layers (100,) and (256,) and L2 alpha
+  1e-4 and 1e-2 (adam, up to 500 iterations, early stopping off);
+- scikit-learn's SVC with an RBF kernel, choosing C in 1, 10, 100 the same
+  way (gamma "scale").
+
+Prints one table of mean +- standard deviation per model and protocol,
+and the seconds each took. Needs scikit-learn (``pip install
+scikit-learn``); it is a benchmark dependency only.
+
+    python benchmarks/accuracy.py            # everything
+    python benchmarks/accuracy.py --only 5x2 --models best svm
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+
+from barenet.crossval import cross_validate
+from barenet.data import load_semeion
+from barenet.evaluation import Fold, five_by_two, stratified_kfold
+from barenet.recipes import PRESETS
+
+Model = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+def sklearn_mlp(X: np.ndarray, y: np.ndarray, X_test: np.ndarray) -> np.ndarray:
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.neural_network import MLPClassifier
+
+    grid = {"hidden_layer_sizes": [(100,), (256,)], "alpha": [1e-4, 1e-2]}
+    search = GridSearchCV(
+        MLPClassifier(max_iter=500, random_state=0), grid, cv=3
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    return search.predict(X_test)
+
+
+def sklearn_svm(X: np.ndarray, y: np.ndarray, X_test: np.ndarray) -> np.ndarray:
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.svm import SVC
+
+    search = GridSearchCV(SVC(kernel="rbf"), {"C": [1, 10, 100]}, cv=3)
+    search.fit(X, y)
+    return search.predict(X_test)
+
+
+def run_sklearn(
+    model: Model, X: np.ndarray, y: np.ndarray, folds: list[Fold]
+) -> list[float]:
+    return [
+        float(np.mean(model(X[tr], y[tr], X[te]) == y[te])) for tr, te in folds
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--only", choices=["5x2", "10-fold"], help="one protocol only"
+    )
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        default=["seed", "best", "mlp", "svm"],
+        choices=["seed", "best", "mlp", "svm"],
+    )
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+
+    data = load_semeion()
+    protocols = {
+        "5x2": five_by_two(data.y, args.seed),
+        "10-fold": stratified_kfold(data.y, 10, args.seed),
+    }
+    if args.only:
+        protocols = {args.only: protocols[args.only]}
+    figures: dict[str, dict[str, dict[str, float]]] = {}
+    for name in args.models:
+        figures[name] = {}
+        for protocol, folds in protocols.items():
+            started = time.perf_counter()
+            if name in PRESETS:
+                result = cross_validate(
+                    PRESETS[name],
+                    data.X,
+                    data.y,
+                    folds,
+                    protocol=protocol,
+                    n_classes=data.n_classes,
+                    seed=args.seed,
+                    image_shape=data.image_shape,
+                )
+                accs = result.accuracies.tolist()
+            else:
+                model = sklearn_mlp if name == "mlp" else sklearn_svm
+                accs = run_sklearn(model, data.X, data.y, folds)
+            figures[name][protocol] = {
+                "mean": float(np.mean(accs)),
+                "std": float(np.std(accs, ddof=1)),
+                "seconds": time.perf_counter() - started,
+            }
+            print(
+                f"{name:>5} {protocol:>8}: {np.mean(accs):.2%} +- "
+                f"{np.std(accs, ddof=1):.2%} "
+                f"({figures[name][protocol]['seconds']:.0f} s)",
+                flush=True,
+            )
+    labels = {
+        "seed": "barenet --preset seed",
+        "best": "barenet --preset best",
+        "mlp": "scikit-learn MLPClassifier",
+        "svm": "scikit-learn SVC (RBF)",
+    }
+    print()
+    print("| model | " + " | ".join(protocols) + " | seconds |")
+    print("|---|" + "---|" * len(protocols) + "---|")
+    for name, row in figures.items():
+        cells = [f"{row[p]['mean']:.2%} +- {row[p]['std']:.2%}" for p in row]
+        seconds = sum(row[p]["seconds"] for p in row)
+        print(
+            f"| {labels[name]} | " + " | ".join(cells) + f" | {seconds:.0f} |"
+        )
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(figures, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -126,7 +126,7 @@ def test_mini_batches_whose_weights_are_all_zero_are_skipped(rng):
         ([1, 1], r"sample_weight has shape \(2,\), expected \(3,\)"),
         ([1, -2, 1], r"finite and >= 0, found -2\.0 at row 1"),
         ([1, np.nan, 1], r"finite and >= 0, found nan at row 1"),
-        ([0, 0, 0], "sample_weight is 0 for every sample"),
+        ([0, 0, 0], "sample_weight is zero for every sample"),
         (["a", 1, 1], "sample_weight must be numbers"),
     ],
 )

@@ -374,6 +374,15 @@ class Network:
         # Both outputs are monotonic in Z, so the logits' argmax suffices.
         return np.argmax(Z, axis=1)
 
+    def logits(self, X: ArrayLike) -> Array:
+        """The last layer's Z, before the output: shape (n_samples, n_outputs).
+
+        Logits keep what probabilities round away (an output of 1 - 1e-20
+        is exactly 1.0 as a probability), so log-probabilities are best
+        computed from them.
+        """
+        return self._logits(self.check_X(X))
+
     def _logits(self, X: Array) -> Array:
         A = X
         for layer in self.layers:
@@ -632,7 +641,7 @@ def check_sample_weight(
         )
     if not np.any(w > 0):
         raise ConfigError(
-            "sample_weight is 0 for every sample, so there is nothing to "
+            "sample_weight is zero for every sample, so there is nothing to "
             "learn from; give at least one row a positive weight"
         )
     return w

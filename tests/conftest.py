@@ -16,6 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# scikit-learn's estimator checks include one of array-API dispatch, which
+# runs only when SciPy was imported with this set; it must be set before
+# anything imports SciPy.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -181,13 +181,17 @@ class History:
     ``best_epoch`` (counted from 1) is the epoch whose weights early
     stopping restored; ``stop_reason`` says why training ended before its
     last epoch, if it did; ``diverged`` is True when that reason is a
-    non-finite cost or weight.
+    non-finite cost or weight. ``state`` is where training stopped, for
+    ``train(..., resume=history.state)``: the epochs done, the optimizer's
+    and schedule's state and the random generators' (plain numbers and
+    NumPy arrays).
     """
 
     values: dict[str, list[float]] = field(default_factory=dict)
     best_epoch: int | None = None
     stop_reason: str | None = None
     diverged: bool = False
+    state: dict[str, Any] | None = None
 
     def append(self, figures: dict[str, float]) -> None:
         """Record one epoch's figures."""
@@ -226,6 +230,7 @@ def train(
     callbacks: Sequence[Callback] = (),
     sample_weight: ArrayLike | None = None,
     image_shape: tuple[int, int] | None = None,
+    resume: dict[str, Any] | None = None,
 ) -> History:
     """Train ``net`` in place on samples X with integer labels y.
 
@@ -250,6 +255,13 @@ def train(
     image_shape : (height, width), optional
         How rows fold into images, for augmentation; square images are
         assumed when not given.
+    resume : dict, optional
+        The ``state`` of the History of an earlier call with the same
+        config and data, to go on where it stopped: epochs are counted on
+        from the epochs it had done, up to ``config.epochs`` in all, and
+        the optimizer, the schedule, the shuffles, dropout and
+        augmentation carry on as if training had never paused. (Early
+        stopping starts afresh: its best epoch is not carried over.)
 
     Returns
     -------
@@ -287,6 +299,8 @@ def train(
         )
     Y = one_hot(labels, net.n_outputs, net.dtype)
     run = _Run(net, config, image_shape)
+    if resume is not None:
+        run.resume(resume)
     return run.loop(X_, Y, w, test, validation, callbacks)
 
 
@@ -325,6 +339,42 @@ class _Run:
         self.history = History()
         self.last_good = net.params.copy()
         self.best: tuple[float, int, Array] | None = None
+        self.start = 0
+
+    def resume(self, state: dict[str, Any]) -> None:
+        """Go on from ``History.state`` of an earlier run; see ``train``."""
+        done = int(state["epoch"])
+        if done >= self.config.epochs:
+            raise ConfigError(
+                f"the run to resume has done {done} epochs and config.epochs "
+                f"is {self.config.epochs}, so nothing is left to train; set "
+                f"epochs above {done}"
+            )
+        self.start = done
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.schedule.load_state_dict(state["schedule"])
+        for name, rng in self._generators().items():
+            rng.bit_generator.state = state[name]
+
+    def state(self) -> dict[str, Any]:
+        """Where the run stands, for ``resume``."""
+        generators = {
+            name: rng.bit_generator.state
+            for name, rng in self._generators().items()
+        }
+        return {
+            "epoch": self.start + len(self.history),
+            "optimizer": self.optimizer.state_dict(),
+            "schedule": self.schedule.state_dict(),
+            **generators,
+        }
+
+    def _generators(self) -> dict[str, np.random.Generator]:
+        return {
+            "shuffle_rng": self.shuffle_rng,
+            "dropout_rng": self.dropout_rng,
+            "augment_rng": self.augment_rng,
+        }
 
     def loop(
         self,
@@ -337,7 +387,7 @@ class _Run:
     ) -> History:
         """Run the epochs; see ``train``."""
         history, config = self.history, self.config
-        for epoch in range(config.epochs):
+        for epoch in range(self.start, config.epochs):
             self.optimizer.lr = self.schedule.lr_at(epoch)
             figures = self._epoch(epoch, X, Y, w)
             if figures is None:
@@ -357,6 +407,7 @@ class _Run:
             if stop:
                 break
         self._restore_best()
+        history.state = self.state()
         return history
 
     def _epoch(

@@ -33,8 +33,10 @@ from barenet.training import TrainConfig, train
             activation="tanh",
             output="softmax",
             init="glorot",
+            optimizer="adam",
+            schedule="cosine",
             epochs=200,
-            lr=0.5,
+            lr=0.02,
             l2=0.01,
         ),
     ]
@@ -211,6 +213,52 @@ def test_works_in_pipeline_cross_validation_and_grid_search(iris):
     assert search.cv_results_["mean_test_score"][one_epoch].max() < 0.8
 
 
+def test_early_stopping_is_barenets(iris):
+    X, y = iris
+    options = {"validation": 0.2, "patience": 5, "optimizer": "adam"}
+    clf = BarenetClassifier(
+        (8,), epochs=400, lr=0.3, random_state=1, **options
+    ).fit(X, y)
+    net = Network([4, 8, 3], seed=1)
+    config = TrainConfig(epochs=400, lr=0.3, seed=1, **options)
+    history = train(net, X, y, config)
+    np.testing.assert_array_equal(clf.network_.params, net.params)
+    assert clf.validation_scores_ == history["validation_accuracy"]
+    assert clf.loss_curve_ == history["cost"]
+    assert clf.n_iter_ == len(history) < 400, "it stopped early"
+
+
+def test_augmentation_is_barenets(semeion):
+    X, y = semeion.X[::8], semeion.y[::8]
+    options = {"augment": True, "max_shift": 1, "dropout": 0.2}
+    clf = BarenetClassifier((10,), epochs=3, random_state=2, **options)
+    clf.fit(X, y)
+    net = Network([256, 10, 10], seed=2)
+    train(net, X, y, TrainConfig(epochs=3, seed=2, **options))
+    np.testing.assert_array_equal(clf.network_.params, net.params)
+
+
+def test_partial_fit_keeps_the_optimizers_state(iris):
+    X, y = iris
+    options = {"optimizer": "adam", "lr": 0.01, "batch_size": 32}
+    stream = small(epochs=6, random_state=0, **options)
+    for _ in range(6):
+        stream.partial_fit(X, y, classes=[0, 1, 2])
+    batch = small(epochs=6, random_state=0, **options).fit(X, y)
+    np.testing.assert_array_equal(stream.network_.params, batch.network_.params)
+    assert stream.loss_curve_ == batch.loss_curve_
+
+
+def test_divergence_is_a_convergence_warning(iris):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = iris
+    clf = small(activation="relu", lr=1e300, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="training diverged in epoch"):
+        clf.fit(X * 1e6, y)
+    assert np.isfinite(clf.network_.params).all()
+
+
 def test_verbose_prints_the_cost_of_each_epoch(iris, capsys):
     small(epochs=3, verbose=True, random_state=0).fit(*iris)
     lines = capsys.readouterr().out.splitlines()
@@ -293,6 +341,26 @@ def test_one_class_only_is_refused(iris):
         small().partial_fit(X[:5], [3] * 5, classes=[3])
 
 
+def test_a_validation_split_too_small_is_refused(iris):
+    X, y = iris
+    rows = np.r_[0:4, 50:54, 100:104]  # 4 samples of each of 3 classes
+    with pytest.raises(
+        ValueError,
+        match=r"validation=0\.1 of 12 samples holds out 1\.2, too few to "
+        r"hold one sample of each of the 3 classes; raise validation to at "
+        r"least 0\.25",
+    ):
+        small(validation=0.1, patience=3).fit(X[rows], y[rows])
+    clf = small(validation=0.25, patience=3, random_state=0)
+    assert len(clf.fit(X[rows], y[rows]).validation_scores_) == clf.n_iter_
+    with pytest.raises(ValueError, match="set validation to a fraction"):
+        small(patience=3).fit(X, y)
+    with pytest.raises(
+        ValueError, match=r"partial_fit cannot stop early \(patience=3\)"
+    ):
+        small(validation=0.2, patience=3).partial_fit(X, y, classes=[0, 1, 2])
+
+
 def test_warm_start_needs_the_same_classes_and_shape(iris):
     X, y = iris
     clf = small(warm_start=True, random_state=0).fit(X, y)
@@ -323,6 +391,16 @@ def test_warm_start_needs_the_same_classes_and_shape(iris):
         ({"dtype": "float16"}, "dtype must be one of float64, float32"),
         ({"random_state": "x"}, "random_state must be an int"),
         ({"warm_start": "yes"}, "warm_start must be True or False"),
+        ({"optimizer": "lbfgs"}, "unknown optimizer 'lbfgs'"),
+        ({"schedule": "linear"}, "unknown schedule 'linear'"),
+        ({"momentum": "high"}, "momentum must be a number, got 'high'"),
+        ({"dropout": 1.0}, r"dropout must lie in \[0, 1\), got 1\.0"),
+        (
+            {"augment": True, "image_shape": (1, 3)},
+            r"augmentation needs images of 1x3 = 3 pixels per row, got X of "
+            r"shape \(150, 4\)",
+        ),
+        ({"patience": 0, "validation": 0.2}, "patience must be a whole"),
     ],
 )
 def test_bad_parameters_are_named_in_fit(params, message, iris):

@@ -34,8 +34,10 @@ A fitted estimator saves to a barenet model file (``save`` and
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -68,6 +71,23 @@ estimator's predict_proba: for softmax the logits themselves, for sigmoid
 log sigmoid(Z), whose softmax is sigmoid(Z) divided by its row sum."""
 
 _FORMAT = "BarenetClassifier"
+
+_CONFIG_FIELDS = tuple(
+    f.name for f in dataclasses.fields(TrainConfig) if f.name != "seed"
+)
+"""TrainConfig's settings; each is a parameter of the same name (the seed
+comes from random_state)."""
+
+_REAL_PARAMS = (
+    "lr",
+    "l2",
+    "momentum",
+    "weight_decay",
+    "dropout",
+    "max_rotation",
+    "max_scale",
+    "validation",
+)
 
 
 class BarenetClassifier(ClassifierMixin, BaseEstimator):
@@ -95,12 +115,41 @@ class BarenetClassifier(ClassifierMixin, BaseEstimator):
         Passes over the training rows in ``fit``. ``partial_fit`` always
         makes one.
     lr : float, default 1.0
-        Learning rate.
+        Learning rate (the base rate of the schedule).
     l2 : float, default 0.1
         L2 strength lambda: the cost adds lambda / (2m) times the sum of
         squared weights (biases are not penalised).
     batch_size : int or None, default None
         Rows per gradient step; None means all rows in one step.
+    optimizer : {"sgd", "momentum", "nesterov", "adam", "adamw"}, \
+default "sgd"
+        Update rule; see ``barenet.optim``.
+    momentum : float, default 0.9
+        mu of the momentum and nesterov optimizers.
+    weight_decay : float, default 0.0
+        Decoupled weight decay of adamw.
+    schedule : {"constant", "step", "cosine", "plateau"}, default "constant"
+        Learning-rate schedule over ``epochs``; see ``barenet.optim``.
+    step_size : int, default 30
+        Epochs between the step schedule's decays.
+    dropout : float, default 0.0
+        Probability of dropping each hidden unit in training steps.
+    augment : bool, default False
+        Train each epoch on freshly shifted, rotated (and scaled) copies of
+        the images; rows must be images (see ``image_shape``).
+    max_shift, max_rotation, max_scale : default 2, 10.0, 0.0
+        Largest shift (pixels), rotation (degrees) and relative change of
+        size of augmentation.
+    image_shape : (int, int) or None, default None
+        How each row folds into an image, for augmentation; None means
+        square images.
+    validation : float, default 0.0
+        Fraction of the training rows held out, class by class, and
+        measured after every epoch (``validation_scores_``); 0 for none.
+    patience : int or None, default None
+        Early stopping: stop after this many epochs without a lower
+        validation cost, and keep the weights of the best epoch. Needs
+        ``validation``; not available in ``partial_fit``.
     dtype : {"float64", "float32"}, default "float64"
         Floating type of the network and its arithmetic.
     random_state : int, RandomState instance or None, default None
@@ -127,9 +176,9 @@ class BarenetClassifier(ClassifierMixin, BaseEstimator):
         The training cost at each epoch since the weights were drawn.
     best_loss_ : float
         The smallest value in ``loss_curve_``.
-    validation_scores_ : None
-        Accuracy on a validation split at each epoch; None, as there is no
-        validation split.
+    validation_scores_ : list of float or None
+        With ``validation``, the accuracy on the held-out rows after each
+        epoch; otherwise None.
     n_iter_ : int
         Epochs run since the weights were drawn.
     n_features_in_ : int
@@ -155,6 +204,19 @@ class BarenetClassifier(ClassifierMixin, BaseEstimator):
         lr: float = 1.0,
         l2: float = 0.1,
         batch_size: int | None = None,
+        optimizer: str = "sgd",
+        momentum: float = 0.9,
+        weight_decay: float = 0.0,
+        schedule: str = "constant",
+        step_size: int = 30,
+        dropout: float = 0.0,
+        augment: bool = False,
+        max_shift: int = 2,
+        max_rotation: float = 10.0,
+        max_scale: float = 0.0,
+        image_shape: tuple[int, int] | None = None,
+        validation: float = 0.0,
+        patience: int | None = None,
         dtype: str = "float64",
         random_state: int | np.random.RandomState | None = None,
         warm_start: bool = False,
@@ -168,6 +230,19 @@ class BarenetClassifier(ClassifierMixin, BaseEstimator):
         self.lr = lr
         self.l2 = l2
         self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.schedule = schedule
+        self.step_size = step_size
+        self.dropout = dropout
+        self.augment = augment
+        self.max_shift = max_shift
+        self.max_rotation = max_rotation
+        self.max_scale = max_scale
+        self.image_shape = image_shape
+        self.validation = validation
+        self.patience = patience
         self.dtype = dtype
         self.random_state = random_state
         self.warm_start = warm_start
@@ -196,11 +271,14 @@ class BarenetClassifier(ClassifierMixin, BaseEstimator):
         again = self.warm_start and hasattr(self, "network_")
         X_, y_ = self._check_data(X, y, reset=not again)
         classes = _classes_of(y_)
+        self._check_validation_size(len(y_), len(classes))
         if again:
             self._check_warm_start(classes)
         else:
             self._start(X_.shape[1], classes)
-        self._train(X_, y_, self.epochs, sample_weight)
+        # Each fit starts a new optimizer from the current weights.
+        config = self._train_config(self._seed + self.n_iter_)
+        self._train(X_, y_, config, sample_weight)
         return self
 
     def partial_fit(
@@ -229,6 +307,12 @@ class BarenetClassifier(ClassifierMixin, BaseEstimator):
         """
         first = not hasattr(self, "network_")
         X_, y_ = self._check_data(X, y, reset=first)
+        if self.patience is not None:
+            raise ConfigError(
+                f"partial_fit cannot stop early (patience={self.patience!r}): "
+                "early stopping needs the epochs of a fit; set patience=None, "
+                "or call fit"
+            )
         if first:
             if classes is None:
                 raise ConfigError(
@@ -245,7 +329,12 @@ class BarenetClassifier(ClassifierMixin, BaseEstimator):
                 f"from classes_={_shown(self.classes_)} of the first call; "
                 "omit classes after the first call, or fit anew"
             )
-        self._train(X_, y_, 1, sample_weight)
+        # One epoch of the run that the earlier calls made: the optimizer,
+        # the schedule and the shuffles go on where they stopped.
+        done = self._state["epoch"] if self._state else 0
+        config = self._train_config(self._seed)
+        config.epochs = max(self.epochs, done + 1)
+        self._train(X_, y_, config, sample_weight, self._state, one_epoch=True)
         return self
 
     def _check_data(
@@ -273,14 +362,30 @@ class BarenetClassifier(ClassifierMixin, BaseEstimator):
                 "the same order (or fit it anew on the new columns)"
             )
 
+    def _check_validation_size(self, n_samples: int, n_classes: int) -> None:
+        """A validation split must hold at least one row of each class."""
+        if not (self.validation and self.validation * n_samples < n_classes):
+            return
+        raise ConfigError(
+            f"validation={self.validation!r} of {n_samples} samples holds out "
+            f"{self.validation * n_samples:.3g}, too few to hold one sample of "
+            f"each of the {n_classes} classes; raise validation to at least "
+            f"{n_classes / n_samples:.3g}, give more samples, or set "
+            "validation=0 (and patience=None)"
+        )
+
     def _check_params(self) -> None:
         """Raise ConfigError naming the first parameter out of range."""
         _check_hidden(self.hidden)
+        for name in _REAL_PARAMS:
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Real) or isinstance(value, bool):
+                raise ConfigError(f"{name} must be a number, got {value!r}")
         if self.dtype not in DTYPES:
             raise ConfigError(
                 f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}"
             )
-        for name in ("warm_start", "verbose"):
+        for name in ("warm_start", "verbose", "augment"):
             if not isinstance(getattr(self, name), bool | np.bool_):
                 raise ConfigError(
                     f"{name} must be True or False, got {getattr(self, name)!r}"
@@ -290,13 +395,9 @@ class BarenetClassifier(ClassifierMixin, BaseEstimator):
         self._new_network(1, 2, seed=0)
 
     def _train_config(self, seed: int) -> TrainConfig:
-        return TrainConfig(
-            epochs=self.epochs,
-            lr=self.lr,
-            l2=self.l2,
-            batch_size=self.batch_size,
-            seed=seed,
-        )
+        """Every training option, from the parameter of the same name."""
+        options = {name: getattr(self, name) for name in _CONFIG_FIELDS}
+        return TrainConfig(**options, seed=seed)
 
     def _new_network(self, n_in: int, n_out: int, seed: int) -> Network:
         return Network(
@@ -316,7 +417,9 @@ class BarenetClassifier(ClassifierMixin, BaseEstimator):
             n_features, len(classes), seed=self._seed
         )
         self.loss_curve_: list[float] = []
+        self.validation_scores_: list[float] | None = None
         self.n_iter_ = 0
+        self._state: dict[str, Any] | None = None
 
     def _check_warm_start(self, classes: NDArray[Any]) -> None:
         if not np.array_equal(classes, self.classes_):
@@ -337,26 +440,43 @@ class BarenetClassifier(ClassifierMixin, BaseEstimator):
         self,
         X: Array,
         y: NDArray[Any],
-        epochs: int,
+        config: TrainConfig,
         sample_weight: ArrayLike | None,
+        resume: dict[str, Any] | None = None,
+        one_epoch: bool = False,
     ) -> None:
         """Run barenet's training and record its history."""
-        labels = _encode(y, self.classes_)
-        config = self._train_config(self._seed + self.n_iter_)
-        config.epochs = epochs
-        callbacks = [self._report] if self.verbose else []
+        callbacks: list[Callable[[History], bool | None]] = []
+        if self.verbose:
+            callbacks.append(self._report)
+        if one_epoch:
+            callbacks.append(lambda history: True)  # stop after this epoch
         history = train(
             self.network_,
             X,
-            labels,
+            _encode(y, self.classes_),
             config,
             callbacks=callbacks,
             sample_weight=sample_weight,
+            image_shape=self.image_shape,
+            resume=resume,
         )
+        self._record(history)
+
+    def _record(self, history: History) -> None:
+        """Fitted attributes from a run's history."""
+        self._state = history.state
         self.loss_curve_ = [*self.loss_curve_, *history["cost"]]
         self.n_iter_ += len(history)
         self.best_loss_ = min(self.loss_curve_)
-        self.validation_scores_ = None
+        if "validation_accuracy" in history:
+            scores = history["validation_accuracy"]
+            self.validation_scores_ = [
+                *(self.validation_scores_ or []),
+                *scores,
+            ]
+        if history.diverged:
+            warnings.warn(str(history.stop_reason), ConvergenceWarning, 2)
 
     def _report(self, history: History) -> None:
         epoch = self.n_iter_ + len(history)
@@ -404,9 +524,12 @@ class BarenetClassifier(ClassifierMixin, BaseEstimator):
         """Write the fitted estimator to a barenet model file.
 
         The file is an ordinary barenet model (``barenet.load_model`` reads
-        its network); its metadata also holds the labels and this
-        estimator's parameters, which ``BarenetClassifier.load`` restores.
-        Labels must be numbers, strings or booleans; for others use pickle.
+        its network); its metadata also holds the labels, this estimator's
+        parameters and its training curves, which ``BarenetClassifier.load``
+        restores. The optimizer's state is not kept: ``partial_fit`` on a
+        loaded estimator starts a new optimizer from the saved weights
+        (which changes nothing for plain "sgd"). Labels must be numbers,
+        strings or booleans; for others use pickle.
         """
         check_is_fitted(self)
         net = self.network_.copy()
@@ -415,6 +538,7 @@ class BarenetClassifier(ClassifierMixin, BaseEstimator):
             "classes_dtype": self.classes_.dtype.str,
             "params": self._json_params(),
             "loss_curve": list(self.loss_curve_),
+            "validation_scores": self.validation_scores_,
             "n_iter": self.n_iter_,
             "seed": self._seed,
         }
@@ -441,7 +565,7 @@ class BarenetClassifier(ClassifierMixin, BaseEstimator):
     @classmethod
     def _restore(cls, net: Network, saved: dict[str, Any]) -> BarenetClassifier:
         params = dict(saved["params"])
-        for name in ("hidden", "activation"):
+        for name in ("hidden", "activation", "image_shape"):
             if isinstance(params[name], list):
                 params[name] = tuple(params[name])
         est = cls(**params)
@@ -457,8 +581,10 @@ class BarenetClassifier(ClassifierMixin, BaseEstimator):
         est.loss_curve_ = [float(c) for c in saved["loss_curve"]]
         est.n_iter_ = int(saved["n_iter"])
         est.best_loss_ = min(est.loss_curve_, default=float("inf"))
-        est.validation_scores_ = None
+        scores = saved.get("validation_scores")
+        est.validation_scores_ = None if scores is None else list(scores)
         est._seed = int(saved["seed"])
+        est._state = None  # the optimizer's state is not saved
         return est
 
     def _json_params(self) -> dict[str, Any]:
@@ -467,8 +593,8 @@ class BarenetClassifier(ClassifierMixin, BaseEstimator):
             # A RandomState object has served its purpose: the seed it gave
             # is saved beside the parameters.
             params["random_state"] = None
-        for name in ("hidden", "activation"):
-            if not isinstance(params[name], str):
+        for name in ("hidden", "activation", "image_shape"):
+            if isinstance(params[name], tuple | list):
                 params[name] = list(params[name])
         return params
 

@@ -228,14 +228,24 @@ def test_early_stopping_is_barenets(iris):
     assert clf.n_iter_ == len(history) < 400, "it stopped early"
 
 
-def test_augmentation_is_barenets(semeion):
+def test_convolutions_and_augmentation_are_barenets(semeion, tmp_path):
     X, y = semeion.X[::8], semeion.y[::8]
     options = {"augment": True, "max_shift": 1, "dropout": 0.2}
-    clf = BarenetClassifier((10,), epochs=3, random_state=2, **options)
+    clf = BarenetClassifier(
+        (10,),
+        conv=((4, 3),),
+        activation="relu",
+        epochs=3,
+        random_state=2,
+        **options,
+    )
     clf.fit(X, y)
-    net = Network([256, 10, 10], seed=2)
+    net = Network([256, 10, 10], conv=[(4, 3)], activation="relu", seed=2)
     train(net, X, y, TrainConfig(epochs=3, seed=2, **options))
     np.testing.assert_array_equal(clf.network_.params, net.params)
+    same = BarenetClassifier.load(clf.save(tmp_path / "conv.npz"))
+    assert same.get_params() == clf.get_params()
+    np.testing.assert_array_equal(same.predict_proba(X), clf.predict_proba(X))
 
 
 def test_partial_fit_keeps_the_optimizers_state(iris):
@@ -371,7 +381,8 @@ def test_warm_start_needs_the_same_classes_and_shape(iris):
         clf.fit(X[y < 2], y[y < 2])
     clf.set_params(hidden=(4, 4))
     with pytest.raises(
-        ValueError, match=r"network \[4, 8, 3\], but hidden=\(4, 4\) asks for"
+        ValueError,
+        match=r"network \[4, 8, 3\] \(conv \[\]\), but hidden=\(4, 4\)",
     ):
         clf.fit(X, y)
 
@@ -388,6 +399,10 @@ def test_warm_start_needs_the_same_classes_and_shape(iris):
         ({"activation": "swish"}, "unknown activation 'swish'"),
         ({"output": "linear"}, "unknown output 'linear'"),
         ({"init": "zeros"}, "unknown init 'zeros'"),
+        (
+            {"conv": ((4, 3),), "image_shape": (3, 3)},
+            "convolutional layers need image rows: 4 inputs are not 3x3",
+        ),
         ({"dtype": "float16"}, "dtype must be one of float64, float32"),
         ({"random_state": "x"}, "random_state must be an int"),
         ({"warm_start": "yes"}, "warm_start must be True or False"),

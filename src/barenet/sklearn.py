@@ -111,6 +111,11 @@ class BarenetClassifier(ClassifierMixin, BaseEstimator):
         cross-entropy.
     init : {"uniform", "glorot", "he"}, default "uniform"
         Initial weights; see ``barenet.network.INITIALISATIONS``.
+    conv : tuple of (filters, kernel), default ()
+        Convolutional layers before the hidden ones, each with ``filters``
+        filters of ``kernel`` x ``kernel`` pixels and 2x2 max pooling (see
+        ``barenet.conv``); rows must be images (see ``image_shape``). Their
+        activations come first when ``activation`` gives one per layer.
     epochs : int, default 500
         Passes over the training rows in ``fit``. ``partial_fit`` always
         makes one.
@@ -141,8 +146,8 @@ default "sgd"
         Largest shift (pixels), rotation (degrees) and relative change of
         size of augmentation.
     image_shape : (int, int) or None, default None
-        How each row folds into an image, for augmentation; None means
-        square images.
+        How each row folds into an image, for ``conv`` and ``augment``;
+        None means square images.
     validation : float, default 0.0
         Fraction of the training rows held out, class by class, and
         measured after every epoch (``validation_scores_``); 0 for none.
@@ -200,6 +205,7 @@ default "sgd"
         activation: str | tuple[str, ...] = "sigmoid",
         output: str = "sigmoid",
         init: str = "uniform",
+        conv: tuple[tuple[int, int], ...] = (),
         epochs: int = 500,
         lr: float = 1.0,
         l2: float = 0.1,
@@ -226,6 +232,7 @@ default "sgd"
         self.activation = activation
         self.output = output
         self.init = init
+        self.conv = conv
         self.epochs = epochs
         self.lr = lr
         self.l2 = l2
@@ -391,8 +398,8 @@ default "sgd"
                     f"{name} must be True or False, got {getattr(self, name)!r}"
                 )
         self._train_config(0).check()
-        # Building a one-sample network checks activation, output and init.
-        self._new_network(1, 2, seed=0)
+        # Network() checks activation, output, init, conv and image_shape
+        # when fit draws the network.
 
     def _train_config(self, seed: int) -> TrainConfig:
         """Every training option, from the parameter of the same name."""
@@ -407,6 +414,8 @@ default "sgd"
             init=self.init,
             seed=seed,
             dtype=self.dtype,
+            conv=self.conv,
+            image_shape=self.image_shape,
         )
 
     def _start(self, n_features: int, classes: NDArray[Any]) -> None:
@@ -429,11 +438,13 @@ default "sgd"
                 "y the same classes, or set warm_start=False to start anew"
             )
         shape = [self.n_features_in_, *self.hidden, len(classes)]
-        if list(self.network_.sizes) != shape:
+        conv = [(int(f), int(k)) for f, k in self.conv]
+        if list(self.network_.sizes) != shape or self.network_.conv != conv:
             raise ConfigError(
                 f"warm_start goes on from the last fit's network "
-                f"{list(self.network_.sizes)}, but hidden={self.hidden!r} "
-                f"asks for {shape}; set warm_start=False to start anew"
+                f"{list(self.network_.sizes)} (conv {self.network_.conv}), but "
+                f"hidden={self.hidden!r} and conv={self.conv!r} ask for "
+                f"{shape} (conv {conv}); set warm_start=False to start anew"
             )
 
     def _train(
@@ -568,6 +579,7 @@ default "sgd"
         for name in ("hidden", "activation", "image_shape"):
             if isinstance(params[name], list):
                 params[name] = tuple(params[name])
+        params["conv"] = tuple(tuple(c) for c in params["conv"])
         est = cls(**params)
         est.classes_ = np.asarray(
             saved["classes"], dtype=np.dtype(saved["classes_dtype"])
@@ -596,6 +608,7 @@ default "sgd"
         for name in ("hidden", "activation", "image_shape"):
             if isinstance(params[name], tuple | list):
                 params[name] = list(params[name])
+        params["conv"] = [list(c) for c in params["conv"]]
         return params
 
 

@@ -3,6 +3,7 @@
 A run folder holds ``model.npz``, ``report.json`` and the run's PNG
 figures. By default it is ``runs/<date>-<time>`` under the current folder.
 An existing folder that already holds a run is never written over.
+``find_models`` lists the models in a folder of runs, newest first.
 """
 
 from __future__ import annotations
@@ -75,3 +76,27 @@ def write_report(path: str | os.PathLike[str], report: dict[str, Any]) -> None:
     atomic_write_text(
         path, json.dumps(report, indent=2, allow_nan=False) + "\n"
     )
+
+
+def find_models(root: str | os.PathLike[str] = "runs") -> list[Path]:
+    """The ``model.npz`` files of the run folders in ``root``, newest first.
+
+    A run folder is any folder directly inside ``root`` that holds a file
+    named ``model.npz``; "newest" means the most recently written model
+    file (ties broken by folder name, later first). A missing ``root``
+    holds no models. The files are found, not validated: loading one may
+    still fail.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    found = []
+    for run in root.iterdir():
+        model = run / RUN_FILES[0]
+        try:
+            if run.is_dir() and model.is_file():
+                found.append((model.stat().st_mtime, run.name, model))
+        except OSError:  # removed while we looked, or unreadable
+            continue
+    found.sort(reverse=True)
+    return [model for _, _, model in found]

@@ -13,10 +13,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from barenet.cli import cv, predict, train
+from barenet.cli import cv, predict, serve, train
 from barenet.errors import BarenetError
 
-SUBCOMMANDS = (train, cv, predict)
+SUBCOMMANDS = (train, cv, predict, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,168 @@
+"""``barenet serve``: a page to draw digits and watch a trained network read them.
+
+It serves on http://127.0.0.1:8000 by default, reachable from this machine
+only; ``--host 0.0.0.0`` opens it to the network. The model is ``--model
+PATH``, or else the newest in the runs folder, and the page offers every
+model there. Needs the ``web`` extra: ``pip install 'barenet[web]'``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import importlib.util
+import socket
+from pathlib import Path
+from typing import Any
+
+from barenet.errors import ConfigError
+from barenet.io import load_model
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def add_parser(commands: Any) -> None:
+    p = commands.add_parser(
+        "serve",
+        help="serve a page to draw digits and see the network's guesses",
+        description=__doc__,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (0.0.0.0: every network interface)",
+    )
+    p.add_argument(
+        "--port",
+        type=_port,
+        default=8000,
+        help="TCP port (0: any free port)",
+    )
+    p.add_argument(
+        "--model",
+        type=Path,
+        metavar="PATH",
+        help="model file to use first (default: the newest in the runs folder)",
+    )
+    p.add_argument(
+        "--runs",
+        type=Path,
+        default=Path("runs"),
+        metavar="DIR",
+        help="folder of run folders whose models the page offers",
+    )
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    _require_web_extra()
+    import uvicorn
+
+    from barenet.web.app import create_app
+    from barenet.web.catalog import ModelCatalog
+
+    if args.model is not None:
+        load_model(args.model)  # a bad file is one line now, not a 4xx later
+    catalog = ModelCatalog(args.runs, pinned=args.model)
+    _say_which_model(catalog)
+
+    sock = _listen(args.host, args.port)
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"Serving on http://{shown}:{port}/ (Ctrl-C stops)", flush=True)
+    if args.host not in LOOPBACK:
+        print(
+            "Note: listening beyond this machine; anyone who can reach it "
+            "can use the page and the API.",
+            flush=True,
+        )
+    config = uvicorn.Config(
+        create_app(catalog), log_level="warning", access_log=False
+    )
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    print("Stopped.")
+    return 0
+
+
+def _require_web_extra() -> None:
+    missing = [
+        name
+        for name in ("fastapi", "uvicorn")
+        if importlib.util.find_spec(name) is None
+    ]
+    if missing:
+        raise ConfigError(
+            f"barenet serve needs {' and '.join(missing)}, which are not "
+            "installed; install the web extra with: pip install 'barenet[web]'"
+        )
+
+
+def _say_which_model(catalog: Any) -> None:
+    default = catalog.default_id()
+    if default is None:
+        print(
+            f"No model yet: {catalog.how_to_train()}. The page says so "
+            "until there is one.",
+            flush=True,
+        )
+        return
+    facts = catalog.get(default).describe()
+    accuracy = facts["test_accuracy"]
+    figures = [
+        facts["architecture"].split(" ")[0],
+        facts["dataset"] or "data unknown",
+        f"test accuracy {accuracy:.2%}" if accuracy is not None else None,
+    ]
+    print(
+        f"Model: {facts['path']} ({', '.join(f for f in figures if f)})",
+        flush=True,
+    )
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on (host, port), or a ConfigError saying why not."""
+    try:
+        infos = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except socket.gaierror as exc:
+        raise ConfigError(
+            f"--host {host}: not an address of this machine ({exc.strerror})"
+        ) from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"port {port} on {host} is already in use; stop what uses "
+                "it, or choose another port with --port"
+            ) from None
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+        ) from None
+    return sock
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a port number, got {text!r}"
+        ) from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"a port is between 0 and 65535, got {value}"
+        )
+    return value

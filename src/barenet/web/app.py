@@ -1,0 +1,335 @@
+"""The web app: the drawing page and the JSON API behind it.
+
+Routes::
+
+    GET  /                 the page (static/index.html)
+    GET  /static/...       its script and style sheet
+    GET  /api/models       every model in the runs folder, and the default
+    GET  /api/model        one model (?model=ID, else the default)
+    POST /api/predict      a digit: an image file, or JSON pixel values
+    GET  /openapi.json     the API's schema
+
+``POST /api/predict`` takes the body's Content-Type as its kind:
+``image/png`` or ``image/jpeg`` is an image file, preprocessed exactly as
+``barenet predict`` does it (see ``barenet.images``); ``application/json``
+is ``{"pixels": [...]}``, the network's input itself. The answer holds
+the digit, the network's output for each class, and the input the network
+read, so the page can show what the network saw.
+
+Every refusal is a 4xx with a JSON body ``{"detail": "..."}`` that says
+what was wrong: a body over ``MAX_BODY_BYTES`` (refused from its declared
+length, or as soon as more arrives, never read whole), a Content-Type
+other than those above, malformed JSON or an image that does not decode,
+an image over the pixel limit, the wrong number of pixels, or a blank
+drawing. Interactive API pages (``/docs``) are off: their scripts would
+come from a CDN, and the page must work offline.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from numpy.typing import NDArray
+from pydantic import ValidationError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from barenet.errors import BarenetError
+from barenet.web.catalog import LoadedModel, ModelCatalog, ModelNotFoundError
+from barenet.web.schemas import (
+    InputImage,
+    ModelInfo,
+    ModelList,
+    Pixels,
+    Prediction,
+    Problem,
+)
+
+STATIC = Path(__file__).parent / "static"
+MAX_BODY_BYTES = 1_000_000
+"""The largest request body accepted: 1 MB."""
+
+IMAGE_TYPES = ("image/png", "image/jpeg")
+JSON_TYPE = "application/json"
+
+HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data: blob:; "
+        b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
+"""Sent with every answer: the page may load nothing from elsewhere."""
+
+ModelId = Annotated[
+    str | None,
+    Query(
+        description="The id of the model to use (see GET /api/models); "
+        "the server's default if absent."
+    ),
+]
+
+
+class ApiError(Exception):
+    """A request the API refuses: an HTTP status and what to tell."""
+
+    def __init__(self, status: int, detail: str):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def create_app(catalog: ModelCatalog) -> FastAPI:
+    """The web app serving the models of ``catalog``."""
+    app = FastAPI(
+        title="barenet",
+        summary="Draw a digit and watch a from-scratch network read it.",
+        version=_version(),
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.catalog = catalog
+    app.add_middleware(_SecurityHeaders)
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _add_page(app)
+    _add_model_routes(app, catalog)
+    _add_predict_route(app, catalog)
+    return app
+
+
+def _add_page(app: FastAPI) -> None:
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+
+def _add_model_routes(app: FastAPI, catalog: ModelCatalog) -> None:
+    @app.get("/api/models", summary="The models this server can use")
+    def list_models() -> ModelList:
+        models = [ModelInfo(**m.describe()) for m in catalog.models()]
+        default = catalog.default_id()
+        return ModelList(
+            runs=str(catalog.runs),
+            default=default,
+            models=models,
+            hint=None if default else catalog.how_to_train(),
+        )
+
+    @app.get(
+        "/api/model",
+        summary="One model: what it is and how well it did",
+        responses={404: {"model": Problem}},
+    )
+    def describe_model(model: ModelId = None) -> ModelInfo:
+        return ModelInfo(**_find(catalog, model).describe())
+
+
+def _add_predict_route(app: FastAPI, catalog: ModelCatalog) -> None:
+    @app.post(
+        "/api/predict",
+        summary="Read one digit from an image file or from pixel values",
+        openapi_extra={"requestBody": _request_body()},
+        responses={
+            status: {"model": Problem, "description": meaning}
+            for status, meaning in (
+                (404, "No such model, or no model at all."),
+                (413, "The body is over 1 MB."),
+                (415, "The Content-Type is not PNG, JPEG or JSON."),
+                (422, "Malformed image or JSON, too many pixels, wrong "
+                 "pixel count, or a blank drawing."),
+            )
+        },
+    )
+    async def predict(request: Request, model: ModelId = None) -> Prediction:
+        kind = _media_type(request)
+        body = await _read_body(request)
+        return await run_in_threadpool(_answer, catalog, model, kind, body)
+
+
+def _request_body() -> dict[str, Any]:
+    """The OpenAPI description of what ``POST /api/predict`` accepts."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {
+        "required": True,
+        "description": "A PNG or JPEG image of one digit (dark on light or "
+        "light on dark), or JSON pixel values. At most 1 MB.",
+        "content": {
+            JSON_TYPE: {"schema": Pixels.model_json_schema()},
+            **{kind: binary for kind in IMAGE_TYPES},
+        },
+    }
+
+
+# -- reading a request ---------------------------------------------------
+
+
+def _media_type(request: Request) -> str:
+    """The request's Content-Type without parameters; refuses other kinds."""
+    header = request.headers.get("content-type", "")
+    kind = header.split(";", 1)[0].strip().lower()
+    if kind not in (JSON_TYPE, *IMAGE_TYPES):
+        found = f"Content-Type {header!r}" if header else "no Content-Type"
+        raise ApiError(
+            415,
+            f"cannot read a body with {found}: send a PNG or JPEG file "
+            f"(Content-Type image/png or image/jpeg) or JSON pixel values "
+            f"(Content-Type {JSON_TYPE})",
+        )
+    return kind
+
+
+async def _read_body(request: Request) -> bytes:
+    """The body, refused as soon as it is known to exceed MAX_BODY_BYTES."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _too_large(f"{int(declared):,} bytes")
+    chunks = []
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > MAX_BODY_BYTES:
+            raise _too_large(f"more than {MAX_BODY_BYTES:,} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(found: str) -> ApiError:
+    return ApiError(
+        413,
+        f"the body is {found}; the limit is {MAX_BODY_BYTES:,} bytes (1 MB). "
+        "Send a smaller image: a digit needs no more than a few hundred "
+        "pixels a side",
+    )
+
+
+# -- answering -----------------------------------------------------------
+
+
+def _answer(
+    catalog: ModelCatalog, model_id: str | None, kind: str, body: bytes
+) -> Prediction:
+    """Decode the body, run the network, and describe what it saw."""
+    loaded = _find(catalog, model_id)
+    assert loaded.net is not None and loaded.input_shape is not None
+    if kind == JSON_TYPE:
+        x = _pixels_from_json(body, loaded)
+    else:
+        x = _pixels_from_image(body, loaded)
+    if not np.any(x > 0):
+        raise ApiError(
+            422,
+            "the drawing is blank: no pixel has any ink. Draw a digit, or "
+            "send an image with one",
+        )
+    probabilities = loaded.net.predict_proba(x[np.newaxis, :])[0]
+    height, width = loaded.input_shape
+    return Prediction(
+        digit=int(np.argmax(probabilities)),
+        probabilities=[float(p) for p in probabilities],
+        input=InputImage(width=width, height=height, pixels=x.tolist()),
+        model=loaded.entry.id,
+    )
+
+
+def _find(catalog: ModelCatalog, model_id: str | None) -> LoadedModel:
+    """The usable model with this id, or the ApiError that says why not."""
+    try:
+        loaded = catalog.get(model_id)
+    except ModelNotFoundError as exc:
+        raise ApiError(404, str(exc)) from None
+    if loaded.error is not None:
+        raise ApiError(
+            422,
+            f"the model {loaded.entry.id!r} cannot be used: {loaded.error}. "
+            "Choose another",
+        )
+    return loaded
+
+
+def _pixels_from_json(body: bytes, loaded: LoadedModel) -> NDArray[np.float64]:
+    """The network's input from ``{"pixels": [...]}``, checked."""
+    try:
+        pixels = Pixels.model_validate_json(body).pixels
+    except ValidationError as exc:
+        raise ApiError(422, f"invalid JSON body: {_explain(exc)}") from None
+    assert loaded.input_shape is not None
+    height, width = loaded.input_shape
+    if len(pixels) != height * width:
+        raise ApiError(
+            422,
+            f"expected {height * width} pixel values ({width}x{height}, row "
+            f"by row) for the model {loaded.entry.id!r}, found "
+            f"{len(pixels)}",
+        )
+    return np.asarray(pixels, dtype=np.float64)
+
+
+def _pixels_from_image(body: bytes, loaded: LoadedModel) -> NDArray[np.float64]:
+    """The network's input from an image file, as ``barenet predict`` makes it."""
+    raise ApiError(
+        415, "image files are not read yet; send JSON pixel values"
+    )
+
+
+def _explain(exc: ValidationError) -> str:
+    """Pydantic's errors as one line: where, and what is wrong there."""
+    parts = []
+    for error in exc.errors(include_url=False)[:3]:
+        where = "".join(
+            f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"]
+        ).lstrip(".")
+        parts.append(f"{where or 'body'}: {error['msg']}")
+    more = len(exc.errors()) - len(parts)
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
+# -- plumbing ------------------------------------------------------------
+
+
+async def _api_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    parts = [
+        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+        for e in exc.errors()
+    ]
+    return JSONResponse({"detail": "; ".join(parts)}, status_code=422)
+
+
+class _SecurityHeaders:
+    """ASGI middleware adding ``HEADERS`` to every answer."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _version() -> str:
+    from barenet import __version__
+
+    return __version__

@@ -1,0 +1,233 @@
+"""The models a server can use: found in a runs folder, loaded once, described.
+
+A ``ModelCatalog`` answers three questions for the web app:
+
+- which models are there? Every ``model.npz`` in a run folder directly
+  inside the runs folder (see ``barenet.runs.find_models``), newest first,
+  plus the one named on the command line, if any;
+- which is the default? The named one, else the newest that loads;
+- what is model ``id``? Its network and a short description (architecture,
+  data set, test accuracy, the image size it reads).
+
+A model's ``id`` is its run folder's name (``20261204-154818``), or, for a
+named model outside the runs folder, its path. Only ids from the listing
+are ever opened, so a request cannot make the server read another file.
+
+Loaded networks are cached and reloaded only when their file changes
+(size or modification time). The runs folder is looked at afresh on every
+listing, so a model trained while the server runs shows up on the next
+page load. The catalog is safe to use from several threads.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from barenet.errors import BarenetError
+from barenet.io import load_model
+from barenet.network import Network
+from barenet.runs import find_models
+
+
+class ModelNotFoundError(BarenetError, LookupError):
+    """No model has the requested id, or there is no model at all."""
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """A model file and the id the API knows it by."""
+
+    id: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A loaded network with its description, or why it cannot be used.
+
+    ``net`` is None exactly when ``error`` says what went wrong.
+    """
+
+    entry: ModelEntry
+    net: Network | None
+    error: str | None
+    input_shape: tuple[int, int] | None
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready facts about the model, as ``GET /api/model`` shows."""
+        info = self.net.info if self.net is not None else {}
+        data = _dict(info.get("data"))
+        final = _dict(info.get("final"))
+        accuracy = final.get("test_accuracy")
+        height, width = self.input_shape or (None, None)
+        return {
+            "id": self.entry.id,
+            "path": str(self.entry.path),
+            "architecture": _architecture(self.net),
+            "dataset": data.get("name") if isinstance(data.get("name"), str) else None,
+            "test_accuracy": accuracy if _is_fraction(accuracy) else None,
+            "created": info.get("created") if isinstance(info.get("created"), str) else None,
+            "input_width": width,
+            "input_height": height,
+            "error": self.error,
+        }
+
+
+class ModelCatalog:
+    """The models in ``runs`` (a folder of run folders), and ``pinned``.
+
+    Parameters
+    ----------
+    runs : path
+        The folder whose run folders hold ``model.npz`` files. It need not
+        exist yet.
+    pinned : path, optional
+        A model file chosen by the user; it is listed first and is the
+        default.
+    """
+
+    def __init__(
+        self,
+        runs: str | os.PathLike[str] = "runs",
+        pinned: str | os.PathLike[str] | None = None,
+    ):
+        self.runs = Path(runs)
+        self.pinned = Path(pinned) if pinned is not None else None
+        self._lock = threading.Lock()
+        self._cache: dict[Path, tuple[tuple[int, int], LoadedModel]] = {}
+
+    def entries(self) -> list[ModelEntry]:
+        """Every model's id and path: the pinned one first, then newest first."""
+        found = [
+            ModelEntry(model.parent.name, model)
+            for model in find_models(self.runs)
+        ]
+        if self.pinned is None:
+            return found
+        pinned = self._pinned_entry()
+        return [pinned, *(e for e in found if e.id != pinned.id)]
+
+    def models(self) -> list[LoadedModel]:
+        """Every model, loaded (or with the reason it cannot be)."""
+        return [self._load(entry) for entry in self.entries()]
+
+    def default_id(self) -> str | None:
+        """The pinned model's id, else the newest usable model's, else None."""
+        if self.pinned is not None:
+            return self._pinned_entry().id
+        for entry in self.entries():
+            if self._load(entry).net is not None:
+                return entry.id
+        return None
+
+    def get(self, model_id: str | None = None) -> LoadedModel:
+        """The model with this id (the default if None), loaded.
+
+        Raises ModelNotFoundError when there is no such model, or no model
+        at all. A model whose file is broken is returned with its
+        ``error`` set; the caller decides what to tell.
+        """
+        entries = self.entries()
+        if model_id is None:
+            model_id = self.default_id()
+            if model_id is None:
+                raise ModelNotFoundError(self.how_to_train())
+        for entry in entries:
+            if entry.id == model_id:
+                return self._load(entry)
+        known = ", ".join(e.id for e in entries) or "none"
+        raise ModelNotFoundError(
+            f"no model {model_id!r} in {self.runs}; the models there are: "
+            f"{known}"
+        )
+
+    def how_to_train(self) -> str:
+        """What to say when there is no model to use."""
+        return (
+            f"no model to use: {self.runs} holds no run folder with a "
+            "model.npz. Train one with 'barenet train' (about a second), "
+            "then reload the page; or start the server with --model PATH"
+        )
+
+    def _pinned_entry(self) -> ModelEntry:
+        assert self.pinned is not None
+        path = self.pinned
+        inside = path.parent.parent.resolve() == self.runs.resolve()
+        return ModelEntry(path.parent.name if inside else str(path), path)
+
+    def _load(self, entry: ModelEntry) -> LoadedModel:
+        """Load (or take from the cache) one model; never raises for bad files."""
+        try:
+            stat = entry.path.stat()
+            stamp = (stat.st_mtime_ns, stat.st_size)
+        except OSError as exc:
+            return LoadedModel(entry, None, f"cannot read {entry.path}: {exc}", None)
+        with self._lock:
+            cached = self._cache.get(entry.path)
+        if cached is not None and cached[0] == stamp and cached[1].entry == entry:
+            return cached[1]
+        loaded = _load_entry(entry)
+        with self._lock:
+            self._cache[entry.path] = (stamp, loaded)
+        return loaded
+
+
+def _load_entry(entry: ModelEntry) -> LoadedModel:
+    try:
+        net = load_model(entry.path)
+    except BarenetError as exc:
+        return LoadedModel(entry, None, str(exc), None)
+    shape = image_shape(net)
+    if shape is None:
+        error = (
+            f"{entry.path} reads {net.n_inputs} inputs, which is not a square "
+            "image; the page needs a model trained on images such as Semeion"
+        )
+        return LoadedModel(entry, None, error, None)
+    return LoadedModel(entry, net, None, shape)
+
+
+def image_shape(net: Network) -> tuple[int, int] | None:
+    """The (height, width) of the images ``net`` reads, or None if not images.
+
+    Taken from the training data's record in the model file when it has
+    one, else from the number of inputs when it is a perfect square.
+    """
+    data = _dict(net.info.get("data"))
+    recorded = data.get("image_shape")
+    if (
+        isinstance(recorded, list)
+        and len(recorded) == 2
+        and all(isinstance(n, int) and n > 0 for n in recorded)
+        and recorded[0] * recorded[1] == net.n_inputs
+    ):
+        return recorded[0], recorded[1]
+    side = math.isqrt(net.n_inputs)
+    return (side, side) if side * side == net.n_inputs else None
+
+
+def _architecture(net: Network | None) -> str | None:
+    if net is None:
+        return None
+    hidden = ",".join(sorted(set(net.activations))) or "no hidden"
+    return (
+        f"{'-'.join(str(n) for n in net.sizes)} "
+        f"({hidden} units, {net.output.name} output)"
+    )
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _is_fraction(value: object) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and 0 <= value <= 1
+    )

@@ -8,6 +8,7 @@ data fails at once rather than skipping the tests that need it.
 from __future__ import annotations
 
 import http.server
+import io
 import os
 import shutil
 import threading
@@ -92,3 +93,40 @@ def empty_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("BARENET_DATA", str(cache))
     monkeypatch.delenv("BARENET_MIRROR", raising=False)
     return cache
+
+
+@pytest.fixture(scope="session")
+def trained_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A runs folder with one run of ``barenet train --quiet`` in it.
+
+    The seed's network trained on Semeion (500 iterations, about a
+    second), made once per test session for the tests of ``barenet
+    serve``; its folder is ``runs/20260101-120000``.
+    """
+    from barenet.cli import main
+
+    runs = tmp_path_factory.mktemp("trained") / "runs"
+    status = main(["train", "--quiet", "--out", str(runs / "20260101-120000")])
+    assert status == 0
+    return runs
+
+
+@pytest.fixture(scope="session")
+def digit_image():
+    """A function drawing a 16x16 digit as an image file's bytes.
+
+    ``digit_image(pixels, scale=10, fmt="PNG", light_on_dark=False)``:
+    each pixel (0 paper, 1 ink) becomes a scale x scale block, on a margin
+    of paper as wide as two blocks.
+    """
+    from PIL import Image
+
+    def draw(pixels, scale=10, fmt="PNG", light_on_dark=False):
+        ink = np.pad(np.asarray(pixels).reshape(16, 16), 2)
+        grey = ink if light_on_dark else 1 - ink
+        big = np.kron(grey, np.ones((scale, scale)))
+        buffer = io.BytesIO()
+        Image.fromarray((255 * big).astype(np.uint8)).save(buffer, fmt)
+        return buffer.getvalue()
+
+    return draw

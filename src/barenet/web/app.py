@@ -10,8 +10,9 @@ Routes::
     GET  /openapi.json     the API's schema
 
 ``POST /api/predict`` takes the body's Content-Type as its kind:
-``image/png`` or ``image/jpeg`` is an image file, preprocessed exactly as
-``barenet predict`` does it (see ``barenet.images``); ``application/json``
+``image/png`` or ``image/jpeg`` is an image file, read by
+``barenet.predict_image`` with the preprocessing the model's training data
+needs, exactly as ``barenet predict`` reads it; ``application/json``
 is ``{"pixels": [...]}``, the network's input itself. The answer holds
 the digit, the network's output for each class, and the input the network
 read, so the page can show what the network saw.
@@ -20,7 +21,7 @@ Every refusal is a 4xx with a JSON body ``{"detail": "..."}`` that says
 what was wrong: a body over ``MAX_BODY_BYTES`` (refused from its declared
 length, or as soon as more arrives, never read whole), a Content-Type
 other than those above, malformed JSON or an image that does not decode,
-an image over the pixel limit, the wrong number of pixels, or a blank
+an image over ``MAX_IMAGE_PIXELS``, the wrong number of pixels, or a blank
 drawing. Interactive API pages (``/docs``) are off: their scripts would
 come from a CDN, and the page must work offline.
 """
@@ -41,6 +42,7 @@ from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from barenet.errors import BarenetError
+from barenet.prediction import ImagePrediction, predict_image
 from barenet.web.catalog import LoadedModel, ModelCatalog, ModelNotFoundError
 from barenet.web.schemas import (
     InputImage,
@@ -54,6 +56,12 @@ from barenet.web.schemas import (
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 1_000_000
 """The largest request body accepted: 1 MB."""
+
+MAX_IMAGE_PIXELS = 2_000_000
+"""The largest image accepted, in pixels (width times height), checked from
+its header before it is decoded. A small file can claim a huge image, and
+decoding takes some 80 bytes a pixel for a moment; a digit needs far fewer
+pixels than this."""
 
 IMAGE_TYPES = ("image/png", "image/jpeg")
 JSON_TYPE = "application/json"
@@ -145,8 +153,11 @@ def _add_predict_route(app: FastAPI, catalog: ModelCatalog) -> None:
                 (404, "No such model, or no model at all."),
                 (413, "The body is over 1 MB."),
                 (415, "The Content-Type is not PNG, JPEG or JSON."),
-                (422, "Malformed image or JSON, too many pixels, wrong "
-                 "pixel count, or a blank drawing."),
+                (
+                    422,
+                    "Malformed image or JSON, too many pixels, wrong "
+                    "pixel count, or a blank drawing.",
+                ),
             )
         },
     )
@@ -220,23 +231,38 @@ def _answer(
 ) -> Prediction:
     """Decode the body, run the network, and describe what it saw."""
     loaded = _find(catalog, model_id)
-    assert loaded.net is not None and loaded.input_shape is not None
+    assert loaded.net is not None
     if kind == JSON_TYPE:
         x = _pixels_from_json(body, loaded)
-    else:
-        x = _pixels_from_image(body, loaded)
-    if not np.any(x > 0):
-        raise ApiError(
-            422,
-            "the drawing is blank: no pixel has any ink. Draw a digit, or "
-            "send an image with one",
-        )
-    probabilities = loaded.net.predict_proba(x[np.newaxis, :])[0]
+        _check_not_blank(x)
+        probabilities = loaded.net.predict_proba(x[np.newaxis, :])[0]
+        return _prediction(loaded, x, probabilities)
+    guess = _read_image(body, loaded)
+    _check_not_blank(guess.seen.x)
+    return _prediction(
+        loaded,
+        guess.seen.x,
+        guess.probabilities,
+        guess.seen.kind,
+        guess.seen.polarity,
+    )
+
+
+def _prediction(
+    loaded: LoadedModel,
+    x: NDArray[np.float64],
+    probabilities: NDArray[np.float64],
+    preprocessing: str | None = None,
+    polarity: str | None = None,
+) -> Prediction:
+    assert loaded.input_shape is not None
     height, width = loaded.input_shape
     return Prediction(
         digit=int(np.argmax(probabilities)),
         probabilities=[float(p) for p in probabilities],
         input=InputImage(width=width, height=height, pixels=x.tolist()),
+        preprocessing=preprocessing,
+        polarity=polarity,
         model=loaded.entry.id,
     )
 
@@ -274,11 +300,28 @@ def _pixels_from_json(body: bytes, loaded: LoadedModel) -> NDArray[np.float64]:
     return np.asarray(pixels, dtype=np.float64)
 
 
-def _pixels_from_image(body: bytes, loaded: LoadedModel) -> NDArray[np.float64]:
-    """The network's input from an image file, as ``barenet predict`` makes it."""
-    raise ApiError(
-        415, "image files are not read yet; send JSON pixel values"
-    )
+def _read_image(body: bytes, loaded: LoadedModel) -> ImagePrediction:
+    """An image file read as ``barenet predict`` reads it, with this model."""
+    assert loaded.net is not None
+    try:
+        return predict_image(
+            loaded.net,
+            body,
+            kind=loaded.preprocessing,
+            max_pixels=MAX_IMAGE_PIXELS,
+            name="the uploaded image",
+        )
+    except BarenetError as exc:
+        raise ApiError(422, str(exc)) from None
+
+
+def _check_not_blank(x: NDArray[np.float64]) -> None:
+    if not np.any(x > 0):
+        raise ApiError(
+            422,
+            "the drawing is blank: no pixel has any ink. Draw a digit, or "
+            "send an image with one",
+        )
 
 
 def _explain(exc: ValidationError) -> str:
@@ -316,7 +359,9 @@ class _SecurityHeaders:
     def __init__(self, app: ASGIApp):
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(
+        self, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -7,7 +7,8 @@ A ``ModelCatalog`` answers three questions for the web app:
   plus the one named on the command line, if any;
 - which is the default? The named one, else the newest that loads;
 - what is model ``id``? Its network and a short description (architecture,
-  data set, test accuracy, the image size it reads).
+  data set, test accuracy, the preprocessing its pictures need and the
+  image size that gives; see ``barenet.images``).
 
 A model's ``id`` is its run folder's name (``20261204-154818``), or, for a
 named model outside the runs folder, its path. Only ids from the listing
@@ -21,7 +22,6 @@ page load. The catalog is safe to use from several threads.
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 from dataclasses import dataclass
@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from barenet.errors import BarenetError
+from barenet.images import GEOMETRIES, preprocessing_of
 from barenet.io import load_model
 from barenet.network import Network
 from barenet.runs import find_models
@@ -56,7 +57,14 @@ class LoadedModel:
     entry: ModelEntry
     net: Network | None
     error: str | None
-    input_shape: tuple[int, int] | None
+    preprocessing: str | None
+
+    @property
+    def input_shape(self) -> tuple[int, int] | None:
+        """(height, width) of the images the network reads."""
+        if self.preprocessing is None:
+            return None
+        return GEOMETRIES[self.preprocessing].shape
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready facts about the model, as ``GET /api/model`` shows."""
@@ -69,9 +77,10 @@ class LoadedModel:
             "id": self.entry.id,
             "path": str(self.entry.path),
             "architecture": _architecture(self.net),
-            "dataset": data.get("name") if isinstance(data.get("name"), str) else None,
+            "dataset": _text(data.get("name")),
             "test_accuracy": accuracy if _is_fraction(accuracy) else None,
-            "created": info.get("created") if isinstance(info.get("created"), str) else None,
+            "created": _text(info.get("created")),
+            "preprocessing": self.preprocessing,
             "input_width": width,
             "input_height": height,
             "error": self.error,
@@ -166,10 +175,16 @@ class ModelCatalog:
             stat = entry.path.stat()
             stamp = (stat.st_mtime_ns, stat.st_size)
         except OSError as exc:
-            return LoadedModel(entry, None, f"cannot read {entry.path}: {exc}", None)
+            return LoadedModel(
+                entry, None, f"cannot read {entry.path}: {exc}", None
+            )
         with self._lock:
             cached = self._cache.get(entry.path)
-        if cached is not None and cached[0] == stamp and cached[1].entry == entry:
+        if (
+            cached is not None
+            and cached[0] == stamp
+            and cached[1].entry == entry
+        ):
             return cached[1]
         loaded = _load_entry(entry)
         with self._lock:
@@ -180,35 +195,17 @@ class ModelCatalog:
 def _load_entry(entry: ModelEntry) -> LoadedModel:
     try:
         net = load_model(entry.path)
+        kind = preprocessing_of(net)
     except BarenetError as exc:
         return LoadedModel(entry, None, str(exc), None)
-    shape = image_shape(net)
-    if shape is None:
+    height, width = GEOMETRIES[kind].shape
+    if height * width != net.n_inputs:
         error = (
-            f"{entry.path} reads {net.n_inputs} inputs, which is not a square "
-            "image; the page needs a model trained on images such as Semeion"
+            f"it takes {net.n_inputs} inputs, but its data's preprocessing "
+            f"({kind}) makes {height}x{width} images"
         )
         return LoadedModel(entry, None, error, None)
-    return LoadedModel(entry, net, None, shape)
-
-
-def image_shape(net: Network) -> tuple[int, int] | None:
-    """The (height, width) of the images ``net`` reads, or None if not images.
-
-    Taken from the training data's record in the model file when it has
-    one, else from the number of inputs when it is a perfect square.
-    """
-    data = _dict(net.info.get("data"))
-    recorded = data.get("image_shape")
-    if (
-        isinstance(recorded, list)
-        and len(recorded) == 2
-        and all(isinstance(n, int) and n > 0 for n in recorded)
-        and recorded[0] * recorded[1] == net.n_inputs
-    ):
-        return recorded[0], recorded[1]
-    side = math.isqrt(net.n_inputs)
-    return (side, side) if side * side == net.n_inputs else None
+    return LoadedModel(entry, net, None, kind)
 
 
 def _architecture(net: Network | None) -> str | None:
@@ -223,6 +220,10 @@ def _architecture(net: Network | None) -> str | None:
 
 def _dict(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _is_fraction(value: object) -> bool:

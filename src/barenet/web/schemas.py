@@ -50,6 +50,14 @@ class Prediction(BaseModel):
         "belief in that digit alone, so they need not sum to 1."
     )
     input: InputImage
+    preprocessing: str | None = Field(
+        description="The preprocessing an image went through (see "
+        "ModelInfo); null for JSON pixels, which are taken as they are."
+    )
+    polarity: str | None = Field(
+        description="'dark on light' or 'light on dark', as found in an "
+        "image; null for JSON pixels."
+    )
     model: str = Field(description="The id of the model that answered.")
 
 
@@ -67,6 +75,11 @@ class ModelInfo(BaseModel):
         description="Share of held-out test digits it got right (argmax)."
     )
     created: str | None = Field(description="When it was trained (ISO 8601).")
+    preprocessing: str | None = Field(
+        description="How a picture is made ready for it: 'semeion' (crop "
+        "to the ink, stretch to 16x16, black and white), 'mnist' (fit in "
+        "20x20, centre by mass in 28x28), 'usps' or 'digits'."
+    )
     input_width: int | None = Field(description="Columns of its input image.")
     input_height: int | None = Field(description="Rows of its input image.")
     error: str | None = Field(

@@ -10,8 +10,13 @@ from __future__ import annotations
 import http.server
 import io
 import os
+import select
 import shutil
+import signal
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -130,3 +135,68 @@ def digit_image():
         return buffer.getvalue()
 
     return draw
+
+
+class ServerProcess:
+    """A ``barenet serve`` process started by a test, and its address."""
+
+    def __init__(self, args: list[str], cwd: Path | None, timeout: float):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "barenet", "serve", "--port", "0", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=cwd,
+        )
+        self.said: list[str] = []
+        self.url = self._wait_for_url(timeout)
+
+    def _wait_for_url(self, timeout: float) -> str:
+        """Read what the server says until it names its address."""
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        text = ""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            chunk = os.read(fd, 4096).decode() if ready else ""
+            if ready and not chunk:  # it exited
+                break
+            text += chunk
+            self.said = text.splitlines()
+            for line in self.said:
+                if line.startswith("Serving on ") and text.endswith("\n"):
+                    return line.split()[2]
+        self.stop()
+        raise AssertionError(f"barenet serve did not start: {text!r}")
+
+    def stop(self) -> tuple[int, str, str]:
+        """Ctrl-C it; returns (exit status, rest of stdout, stderr)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        try:
+            out, err = self.process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            out, err = self.process.communicate()
+        return self.process.returncode, out, err
+
+
+@pytest.fixture(scope="session")
+def start_server():
+    """A function starting ``barenet serve --port 0 ARGS`` on 127.0.0.1.
+
+    ``start_server(*args, cwd=None)`` returns a ServerProcess once the
+    server is listening; every one still running is stopped at the end of
+    the session.
+    """
+    started: list[ServerProcess] = []
+
+    def start(*args: str, cwd: Path | None = None) -> ServerProcess:
+        server = ServerProcess(list(args), cwd, timeout=60)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

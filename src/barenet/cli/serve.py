@@ -97,8 +97,9 @@ def _require_web_extra() -> None:
         if importlib.util.find_spec(name) is None
     ]
     if missing:
+        verb = "is" if len(missing) == 1 else "are"
         raise ConfigError(
-            f"barenet serve needs {' and '.join(missing)}, which are not "
+            f"barenet serve needs {' and '.join(missing)}, which {verb} not "
             "installed; install the web extra with: pip install 'barenet[web]'"
         )
 

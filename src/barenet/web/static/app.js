@@ -213,10 +213,15 @@ function buildBars() {
 }
 
 function showBars(probabilities) {
-  const best = probabilities.indexOf(Math.max(...probabilities));
+  // null: no guess, so empty bars and no best digit.
+  const best = probabilities
+    ? probabilities.indexOf(Math.max(...probabilities))
+    : -1;
   bars.querySelectorAll("li").forEach((item, d) => {
-    const p = probabilities[d];
-    const percent = `${(100 * p).toFixed(p < 0.1 ? 1 : 0)}%`;
+    const p = probabilities ? probabilities[d] : 0;
+    const percent = probabilities
+      ? `${(100 * p).toFixed(p < 0.1 ? 1 : 0)}%`
+      : "–";
     item.querySelector(".fill").style.width = `${100 * p}%`;
     item.querySelector(".value").textContent = percent;
     item.classList.toggle("best", d === best);
@@ -248,14 +253,14 @@ function showGuess(answer) {
 function showProblem(detail) {
   digit.textContent = "?";
   statusLine.textContent = detail;
-  showBars(new Array(10).fill(0));
+  showBars(null);
   guess.dataset.state = "error";
 }
 
 function showIdle() {
   digit.textContent = "?";
   statusLine.textContent = "Draw a digit to see what the network thinks.";
-  showBars(new Array(10).fill(0));
+  showBars(null);
   seen.getContext("2d").clearRect(0, 0, seen.width, seen.height);
   guess.dataset.state = "idle";
 }
@@ -270,8 +275,7 @@ function modelLabel(model) {
   if (model.error) {
     return `${model.id} (cannot be used)`;
   }
-  const sizes = model.architecture.split(" ")[0];
-  return `${model.id}: ${sizes}, ${model.dataset || "?"}, ${percent(model.test_accuracy)}`;
+  return `${model.id} · ${model.dataset || "?"} · ${percent(model.test_accuracy)}`;
 }
 
 function showModel(id) {
@@ -322,6 +326,7 @@ function onPointerDown(event) {
   }
   event.preventDefault();
   pad.setPointerCapture(event.pointerId);
+  pad.dataset.pointer = event.pointerType; // "mouse", "pen" or "touch"
   startStroke(padPoint(event));
 }
 

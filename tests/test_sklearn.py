@@ -333,10 +333,12 @@ def test_partial_fit_labels_must_be_declared(iris):
         ValueError, match=r"classes=\[0, 1\] differs from classes_=\[0, 1, 2\]"
     ):
         clf.partial_fit(X, y, classes=[0, 1])
+    fresh = small()
     with pytest.raises(
         ValueError, match=r"y has labels \[9\] that are not in classes_="
     ):
-        small().partial_fit(X[:3], [0, 1, 9], classes=[0, 1])
+        fresh.partial_fit(X[:3], [0, 1, 9], classes=[0, 1])
+    assert not hasattr(fresh, "classes_"), "a refused first call fits nothing"
 
 
 def test_one_class_only_is_refused(iris):

@@ -327,7 +327,9 @@ default "sgd"
                     "pass every label the data can hold, e.g. "
                     "partial_fit(X, y, classes=np.unique(all_labels))"
                 )
-            self._start(X_.shape[1], _classes_of(np.asarray(classes)))
+            declared = _classes_of(np.asarray(classes))
+            _encode(y_, declared)  # every label must be declared
+            self._start(X_.shape[1], declared)
         elif classes is not None and not np.array_equal(
             np.unique(np.asarray(classes)), self.classes_
         ):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import socket
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -159,7 +161,7 @@ def test_no_network_says_how_to_supply_the_file(empty_cache):
     assert message.startswith(
         f"could not download semeion.data from {url}/semeion/semeion.data:"
     )
-    assert "pass --data PATH" in message
+    assert "(--data PATH on the command line)" in message
     assert str(empty_cache / "semeion" / "semeion.data") in message
     assert list(empty_cache.rglob("*")) == [empty_cache / "semeion"]
 
@@ -191,3 +193,99 @@ def test_the_shared_folder_is_a_full_cache(data_dir, monkeypatch):
         fetch(SEMEION, mirror=closed_port_url())
         == Path(data_dir) / "semeion" / "semeion.data"
     )
+
+
+@pytest.fixture
+def raw_server():
+    """A TCP server on 127.0.0.1 that answers every request with given bytes."""
+    replies = []
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def serve():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(replies[0])
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield replies, f"http://127.0.0.1:{listener.getsockname()[1]}"
+    listener.close()
+
+
+def test_a_reply_that_is_not_http_is_a_download_error(raw_server, empty_cache):
+    replies, url = raw_server
+    replies.append(b"HELLO THIS IS NOT HTTP\r\n\r\n")
+    with pytest.raises(
+        DataError, match=r"could not download semeion.data .*BadStatusLine"
+    ):
+        fetch(SEMEION, mirror=url, timeout=5)
+    assert list(empty_cache.rglob("*.tmp")) == []
+
+
+def test_a_download_longer_than_the_file_stops(mirror, empty_cache):
+    root, url = mirror
+    served = root / "semeion" / "semeion.data"
+    served.write_bytes(served.read_bytes() + b" " * 100_000)
+    with pytest.raises(
+        DataError, match=r"the server sent more than the expected 2889702 bytes"
+    ):
+        fetch(SEMEION, mirror=url)
+    assert list(empty_cache.rglob("*.data")) == []
+
+
+def test_a_short_download_says_how_much_arrived(mirror, empty_cache):
+    root, url = mirror
+    served = root / "semeion" / "semeion.data"
+    served.write_bytes(served.read_bytes()[:1000])
+    with pytest.raises(
+        DataError, match=r"the download ended after 1000 of 2889702 bytes"
+    ):
+        fetch(SEMEION, mirror=url)
+
+
+def test_a_malformed_mirror_url_is_a_download_error(empty_cache):
+    with pytest.raises(
+        DataError,
+        match=r"could not download semeion.data from http://127.0.0.1:abc/",
+    ):
+        fetch(SEMEION, mirror="http://127.0.0.1:abc")
+
+
+def test_a_cached_folder_or_fifo_is_an_error_not_a_hang(empty_cache):
+    cached = empty_cache / "semeion" / "semeion.data"
+    cached.mkdir(parents=True)
+    with pytest.raises(
+        DataError, match=r"the cached file .*semeion.data is a folder"
+    ):
+        fetch(SEMEION)
+    cached.rmdir()
+    os.mkfifo(cached)
+    with pytest.raises(DataError, match=r"semeion.data is not a regular file"):
+        fetch(SEMEION)
+    with pytest.raises(
+        DataError, match=r"the Semeion file .* is not a regular file"
+    ):
+        load_semeion(cached)
+
+
+def test_a_downloaded_file_is_readable_by_others(mirror, empty_cache):
+    _, url = mirror
+    path = fetch(SEMEION, mirror=url)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_lines_ending_in_cr_alone_get_a_hint():
+    text = _line().replace(b"\r\n", b"\r") * 3
+    with pytest.raises(
+        DataError, match=r"found 798 fields \(lines seem to end in CR alone"
+    ):
+        parse_semeion(text, "mac.data")

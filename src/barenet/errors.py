@@ -27,3 +27,7 @@ class ModelFileError(BarenetError, ValueError):
 
 class ImageError(DataError):
     """An image cannot be read, is too large, or holds no digit."""
+
+
+class WriteError(BarenetError, OSError):
+    """A file could not be written (no space, no permission, not a folder)."""

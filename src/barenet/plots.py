@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
-from barenet._files import atomic_open
+from barenet._files import atomic_write
 from barenet.training import History
 
 
@@ -80,5 +80,4 @@ def plot_digits(
 
 
 def _save(fig: Figure, path: str | os.PathLike[str]) -> None:
-    with atomic_open(path) as f:
-        fig.savefig(f, format="png", dpi=100)
+    atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=100))

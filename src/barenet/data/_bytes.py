@@ -12,29 +12,42 @@ import hashlib
 import io
 import os
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-from barenet.data.cache import RemoteFile
+from barenet.data.cache import RemoteFile, check_regular_file
 from barenet.errors import DataError
 
 GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20
 
 
-def read_file(path: str | os.PathLike[str], what: str) -> bytes:
-    """The bytes of ``path``, or a DataError naming ``what`` it should be."""
+def read_file(
+    path: str | os.PathLike[str], what: str, limit: int | None = None
+) -> bytes:
+    """The bytes of ``path``, or a DataError naming ``what`` it should be.
+
+    The path must be a regular file (a folder or a FIFO is an error, not a
+    hang) of at most ``limit`` bytes when a limit is given.
+    """
+    path = Path(path)
+    check_regular_file(path, what)
     try:
-        return Path(path).read_bytes()
-    except IsADirectoryError:
-        raise DataError(f"{path} is a folder; expected {what}") from None
+        with open(path, "rb") as f:
+            data = f.read() if limit is None else f.read(limit + 1)
     except OSError as exc:
         raise DataError(
             f"cannot read {what} {path}: {exc.strerror or exc}"
         ) from None
+    if limit is not None and len(data) > limit:
+        raise DataError(
+            f"{what} {path} is larger than {limit} bytes, far beyond any "
+            "file of this kind; check the path"
+        )
+    return data
 
 
 def is_gzip(data: bytes) -> bool:
@@ -101,7 +114,7 @@ def digests(blobs: Iterable[bytes]) -> tuple[str, str]:
 
 
 def parse_floats(
-    rows: list[list[str]],
+    rows: Sequence[Sequence[str | bytes]],
 ) -> tuple[NDArray[np.float64], None] | tuple[None, tuple[int, int]]:
     """Rows of text fields as one float array, or where the first non-number is.
 

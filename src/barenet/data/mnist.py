@@ -37,27 +37,31 @@ from barenet.errors import DataError
 
 _URL = "https://storage.googleapis.com/cvdf-datasets/mnist/"
 MNIST_FILES = {
-    key: RemoteFile("mnist", name, _URL + name, md5)
-    for key, name, md5 in (
+    key: RemoteFile("mnist", name, _URL + name, md5, size)
+    for key, name, md5, size in (
         (
             "train_images",
             "train-images-idx3-ubyte.gz",
             "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+            9912422,
         ),
         (
             "train_labels",
             "train-labels-idx1-ubyte.gz",
             "d53e105ee54ea40749a09fcbcd1e9432",
+            28881,
         ),
         (
             "test_images",
             "t10k-images-idx3-ubyte.gz",
             "9fb629c4189551a2d022fa330f9573f3",
+            1648877,
         ),
         (
             "test_labels",
             "t10k-labels-idx1-ubyte.gz",
             "ec29112dd5afa0611ce80d1b7f02629c",
+            4542,
         ),
     )
 }

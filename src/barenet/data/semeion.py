@@ -14,6 +14,7 @@ in CRLF, with a trailing space.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import NoReturn
 import numpy as np
 from numpy.typing import NDArray
 
-from barenet.data._bytes import parse_floats
+from barenet.data._bytes import parse_floats, read_file
 from barenet.data.base import Dataset
 from barenet.data.cache import RemoteFile, fetch
 from barenet.errors import DataError
@@ -32,10 +33,16 @@ SEMEION = RemoteFile(
     name="semeion.data",
     url="https://archive.ics.uci.edu/ml/machine-learning-databases/semeion/semeion.data",
     md5="cb545d371d2ce14ec121470795a77432",
+    size=2_889_702,
 )
 N_PIXELS = 256
 N_LABELS = 10
 N_FIELDS = N_PIXELS + N_LABELS
+
+
+MAX_BYTES = 1 << 26
+"""Largest Semeion-format file read (64 MiB; the real one is 2.9 MB)."""
+_ROWS_PER_CHUNK = 4096
 
 
 def load_semeion(
@@ -51,16 +58,10 @@ def load_semeion(
     ``barenet.data.cache.fetch``.
     """
     if path is not None:
-        source = Path(path)
+        source = Path(path).absolute()
     else:
         source = fetch(SEMEION, mirror=mirror, log=log)
-    try:
-        data = source.read_bytes()
-    except OSError as exc:
-        raise DataError(
-            f"cannot read the Semeion file {source}: {exc.strerror or exc}. "
-            "Check the path given to --data."
-        ) from None
+    data = read_file(source, "the Semeion file", MAX_BYTES)
     X, y = parse_semeion(data, str(source))
     return Dataset(
         X=X,
@@ -84,35 +85,38 @@ def parse_semeion(
     followed by 10 label columns with exactly one 1 is a DataError naming
     ``source``, the line number, what was expected and what was found.
     """
-    try:
-        text = data.decode("ascii")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+    if not data.isascii():
+        at = next(i for i, byte in enumerate(data) if byte > 127)
+        line_number = data[:at].count(b"\n") + 1
         raise DataError(
-            f"{source}, line {line}: expected plain text (numbers and spaces), "
-            f"found the byte 0x{data[exc.start]:02x}. Is this the Semeion file?"
-        ) from None
+            f"{source}, line {line_number}: expected plain text "
+            f"(numbers and spaces), found the byte 0x{data[at]:02x}. Is this "
+            "the Semeion file?"
+        )
 
-    numbers, rows = [], []
-    for number, text_line in enumerate(text.split("\n"), start=1):
-        fields = text_line.split()
+    # Lines are read and converted a chunk at a time, so that the text's
+    # lists of fields never take more memory than one chunk's worth.
+    chunks, numbers = [], []
+    rows: list[list[bytes]] = []
+    for number, line in enumerate(io.BytesIO(data), start=1):
+        fields = line.split()
         if not fields:
             continue
         if len(fields) != N_FIELDS:
-            _fail(
-                source,
-                number,
-                f"{N_FIELDS} fields ({N_PIXELS} pixels, then {N_LABELS} label columns)",
-                f"{len(fields)} fields",
-            )
+            _fail(source, number, _FIELDS_WANTED, _fields_found(fields, line))
         numbers.append(number)
         rows.append(fields)
-    if not rows:
+        if len(rows) == _ROWS_PER_CHUNK:
+            chunks.append(_to_floats(rows, numbers[-len(rows) :], source))
+            rows = []
+    if rows:
+        chunks.append(_to_floats(rows, numbers[-len(rows) :], source))
+    if not chunks:
         raise DataError(
             f"{source}: no data rows found; is this the Semeion file?"
         )
 
-    values = _to_floats(rows, numbers, source)
+    values = np.vstack(chunks)
     pixels, labels = values[:, :N_PIXELS], values[:, N_PIXELS:]
     _check_binary(pixels, numbers, source, "pixel", offset=0)
     _check_binary(labels, numbers, source, "label column", offset=N_PIXELS)
@@ -133,15 +137,30 @@ def parse_semeion(
     return pixels.copy(), np.argmax(labels, axis=1).astype(np.int64)
 
 
+_FIELDS_WANTED = (
+    f"{N_FIELDS} fields ({N_PIXELS} pixels, then {N_LABELS} label columns)"
+)
+
+
+def _fields_found(fields: list[bytes], line: bytes) -> str:
+    found = f"{len(fields)} fields"
+    if b"\r" in line.rstrip():
+        found += " (lines seem to end in CR alone; convert them to LF or CRLF)"
+    return found
+
+
 def _to_floats(
-    rows: list[list[str]], numbers: list[int], source: str
+    rows: list[list[bytes]], numbers: list[int], source: str
 ) -> NDArray[np.float64]:
     """All rows as one float array; on failure, name the first bad field."""
     values, bad = parse_floats(rows)
     if bad is not None:
         i, j = bad
         _fail(
-            source, numbers[i], f"a number in field {j + 1}", repr(rows[i][j])
+            source,
+            numbers[i],
+            f"a number in field {j + 1}",
+            repr(rows[i][j].decode()),
         )
     assert values is not None
     return values

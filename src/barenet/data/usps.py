@@ -35,10 +35,10 @@ from barenet.errors import DataError
 
 _URL = "https://hastie.su.domains/ElemStatLearn/datasets/"
 USPS_FILES = {
-    kind: RemoteFile("usps", name, _URL + name, md5)
-    for kind, name, md5 in (
-        ("train", "zip.train.gz", "206835541ea704bcfb4b6eea872678bf"),
-        ("test", "zip.test.gz", "f9350e940232b89f1dc8f8eacac88625"),
+    kind: RemoteFile("usps", name, _URL + name, md5, size)
+    for kind, name, md5, size in (
+        ("train", "zip.train.gz", "206835541ea704bcfb4b6eea872678bf", 1829071),
+        ("test", "zip.test.gz", "f9350e940232b89f1dc8f8eacac88625", 439208),
     )
 }
 N_PIXELS = 256

@@ -97,6 +97,7 @@ def test_divergence_exits_1_naming_the_rate_and_saves_finite_weights(
         (["--dropout", "1"], "argument --dropout: must be at least 0 and less"),
         (["--optimizer", "rmsprop"], "argument --optimizer: invalid choice"),
         (["--batch-size", "0"], "argument --batch-size: must be at least 1"),
+        (["--dtype", "float16"], "argument --dtype: invalid choice: 'float16'"),
     ],
 )
 def test_bad_training_options_exit_2(args, message, capsys):
@@ -114,3 +115,20 @@ def test_patience_without_validation_is_one_line(tmp_path, capsys):
     assert capsys.readouterr().err.startswith(
         "barenet train: error: early stopping (patience) watches a validation"
     )
+
+
+def test_dtype_float32_trains_saves_and_reports_float32(tmp_path, capsys):
+    out = tmp_path / "r"
+    status = main(
+        ["train", "--dtype", "float32", "--epochs", "3", "--out", str(out)]
+    )
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "Network: 256-30-20-10, sigmoid units, float32, 8540 parameters" in (
+        printed
+    )
+    report = json.loads((out / "report.json").read_text())
+    assert report["config"]["dtype"] == "float32"
+    assert report["config"]["architecture"]["dtype"] == "float32"
+    net = load_model(out / "model.npz")
+    assert net.params.dtype == np.float32

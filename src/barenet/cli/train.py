@@ -347,6 +347,7 @@ def _report(
             "test_size": split[1] if args.test_size is None else args.test_size,
             "architecture": net.architecture(),
             "init": net.init,
+            "dtype": net.dtype.name,
         },
         "data": {**data.describe(), "n_train": split[0], "n_test": split[1]},
         "training_seconds": round(seconds, 4),

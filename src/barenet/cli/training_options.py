@@ -13,9 +13,11 @@ import copy
 import dataclasses
 from typing import Any
 
+import numpy as np
+
 from barenet.cli.options import non_negative_float, positive_float, positive_int
 from barenet.functions import ACTIVATIONS, OUTPUTS
-from barenet.network import INITIALISATIONS, Network
+from barenet.network import DTYPES, INITIALISATIONS, Network
 from barenet.optim import OPTIMIZERS, SCHEDULES
 from barenet.recipes import PRESETS, Recipe
 
@@ -94,6 +96,13 @@ def add_training_options(p: argparse.ArgumentParser) -> None:
     )
     _choice(g, "--output", list(OUTPUTS), "output and its cost")
     _choice(g, "--init", list(INITIALISATIONS), "initial weights")
+    _choice(
+        g,
+        "--dtype",
+        list(DTYPES),
+        "floating type of weights and arithmetic (float32: about twice as "
+        "fast, half the memory)",
+    )
     _choice(g, "--optimizer", list(OPTIMIZERS), "update rule")
     _choice(g, "--schedule", list(SCHEDULES), "learning-rate schedule")
     g.add_argument(
@@ -138,7 +147,7 @@ def recipe_from_args(args: argparse.Namespace) -> Recipe:
     """The preset named by ``--preset``, with the options given applied."""
     recipe = copy.deepcopy(PRESETS[args.preset])
     given = vars(args)
-    for name in ("hidden", "output", "init", "conv"):
+    for name in ("hidden", "output", "init", "conv", "dtype"):
         if name in given:
             setattr(recipe, name, given[name])
     if "activation" in given:
@@ -168,9 +177,11 @@ def describe_network(net: Network) -> str:
     shape = conv + "-".join(map(str, net.sizes))
     kinds = set(net.activations) | {net.output.name}
     if len(kinds) == 1:
-        return f"{shape}, {kinds.pop()} units"
-    hidden = ",".join(dict.fromkeys(net.activations)) or "no"
-    return f"{shape}, {hidden} hidden units, {net.output.name} output"
+        text = f"{shape}, {kinds.pop()} units"
+    else:
+        hidden = ",".join(dict.fromkeys(net.activations)) or "no"
+        text = f"{shape}, {hidden} hidden units, {net.output.name} output"
+    return text if net.dtype == np.float64 else f"{text}, {net.dtype.name}"
 
 
 def _choice(

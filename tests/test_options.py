@@ -154,6 +154,20 @@ def test_divergence_stops_and_keeps_the_last_finite_weights(rng):
     np.testing.assert_array_equal(net.params, kept[-1])
 
 
+def test_divergence_within_a_mini_batch_epoch_keeps_its_starting_weights(rng):
+    X, y = separable(rng)
+    net = Network([4, 8, 2], activation="relu", output="softmax", seed=0)
+    start = net.params.copy()
+    history = train(
+        net, X * 1e3, y, TrainConfig(epochs=5, lr=1e300, batch_size=10)
+    )
+    # The first step already overflows; the weights are the epoch's first.
+    assert history.diverged and len(history) == 0
+    assert history.stop_reason is not None
+    assert history.stop_reason.startswith("training diverged in epoch 1: ")
+    np.testing.assert_array_equal(net.params, start)
+
+
 @pytest.mark.parametrize(
     ("settings", "message"),
     [

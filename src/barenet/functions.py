@@ -187,7 +187,9 @@ def sigmoid_cross_entropy(Z: Array, Y: Array) -> Array:
 
     Returns an array of shape (n_samples,).
     """
-    return np.sum(softplus(Z) - Y * Z, axis=1)
+    costs = softplus(Z)
+    costs -= Y * Z
+    return row_sums(costs)
 
 
 def log_softmax(Z: Array) -> Array:
@@ -195,13 +197,15 @@ def log_softmax(Z: Array) -> Array:
     # Shifting a row by its maximum leaves the softmax unchanged and keeps
     # every exponent <= 0, so exp cannot overflow and the sum is >= 1.
     shifted = Z - Z.max(axis=1, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    shifted -= np.log(row_sums(np.exp(shifted)))[:, None]
+    return shifted
 
 
 def softmax(Z: Array) -> Array:
     """exp(Z) normalised along each row; every row sums to 1."""
     shifted = np.exp(Z - Z.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
+    shifted /= row_sums(shifted)[:, None]
+    return shifted
 
 
 def softmax_cross_entropy(Z: Array, Y: Array) -> Array:
@@ -209,7 +213,20 @@ def softmax_cross_entropy(Z: Array, Y: Array) -> Array:
 
     Returns an array of shape (n_samples,).
     """
-    return -np.sum(Y * log_softmax(Z), axis=1)
+    return -row_sums(Y * log_softmax(Z))
+
+
+def row_sums(A: Array) -> Array:
+    """The sum of each row of a 2-D array: shape (n_rows,)."""
+    # A product with a vector of ones is one BLAS call; np.sum(A, axis=1)
+    # loops over the rows in NumPy, several times slower on narrow rows.
+    return A @ np.ones(A.shape[1], A.dtype)
+
+
+def column_sums(A: Array, out: Array | None = None) -> Array:
+    """The sum of each column of a 2-D array: shape (n_columns,)."""
+    # ones @ A, for the same reason as in row_sums.
+    return np.matmul(np.ones(A.shape[0], A.dtype), A, out=out)
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,13 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from barenet.conv import Conv2D
 from barenet.errors import ConfigError
-from barenet.functions import Activation, Array, get_activation, get_output
+from barenet.functions import (
+    Activation,
+    Array,
+    column_sums,
+    get_activation,
+    get_output,
+)
 
 INITIALISATIONS = ("uniform", "glorot", "he")
 """Initialisation schemes. ``uniform`` is the seed's: every weight and bias
@@ -127,7 +133,7 @@ class Dense:
     def gradients(self, A: Array, delta: Array) -> None:
         """Store dW = A.T @ delta and db = column sums of delta."""
         np.matmul(A.T, delta, out=self.dW)
-        np.sum(delta, axis=0, out=self.db)
+        column_sums(delta, out=self.db)
 
     def input_error(self, delta: Array, out: Array | None = None) -> Array:
         """d(cost)/dA for this layer's input A: delta @ W.T.

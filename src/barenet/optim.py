@@ -62,6 +62,18 @@ class Optimizer:
         self.lr = float(lr)
         self.t = 0
         """Steps taken so far."""
+        self._work: Array | None = None
+
+    def _scratch(self, params: Array) -> Array:
+        """A buffer shaped like ``params`` for intermediate results.
+
+        Steps write their intermediates here rather than into new arrays:
+        on a large network each temporary is megabytes, allocated and
+        filled at every step.
+        """
+        if self._work is None or self._work.shape != params.shape:
+            self._work = np.empty_like(params)
+        return self._work
 
     def step(self, params: Array, grad: Array) -> None:
         """Update ``params`` in place from ``grad``, the cost's gradient."""
@@ -98,7 +110,7 @@ class GradientDescent(Optimizer):
 
     def step(self, params: Array, grad: Array) -> None:
         self.t += 1
-        params -= self.lr * grad
+        params -= np.multiply(grad, self.lr, out=self._scratch(params))
 
 
 class Momentum(Optimizer):
@@ -125,7 +137,7 @@ class Momentum(Optimizer):
             self.velocity = np.zeros_like(params)
         v = self.velocity
         v *= self.momentum
-        v -= self.lr * grad
+        v -= np.multiply(grad, self.lr, out=self._scratch(params))
         params += v
 
     def _buffers(self) -> dict[str, Array | None]:
@@ -145,10 +157,11 @@ class Nesterov(Momentum):
         if self.velocity is None:
             self.velocity = np.zeros_like(params)
         v = self.velocity
+        work = self._scratch(params)
         v *= self.momentum
-        v -= self.lr * grad
-        params += self.momentum * v
-        params -= self.lr * grad
+        v -= np.multiply(grad, self.lr, out=work)
+        params += np.multiply(v, self.momentum, out=work)
+        params -= np.multiply(grad, self.lr, out=work)
 
 
 class Adam(Optimizer):
@@ -176,7 +189,8 @@ class Adam(Optimizer):
         _check_unit("beta1", beta1)
         _check_unit("beta2", beta2)
         _check_positive("eps", eps)
-        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), eps
+        self.beta1, self.beta2 = float(beta1), float(beta2)
+        self.eps = float(eps)
         self.m: Array | None = None
         self.s: Array | None = None
 
@@ -185,22 +199,29 @@ class Adam(Optimizer):
         if self.m is None or self.s is None:
             self.m, self.s = np.zeros_like(params), np.zeros_like(params)
         m, s = self.m, self.s
+        work = self._scratch(params)
 
         # Running moments of the gradient.
         m *= self.beta1
-        m += (1.0 - self.beta1) * grad
+        m += np.multiply(grad, 1.0 - self.beta1, out=work)
         s *= self.beta2
-        s += (1.0 - self.beta2) * grad * grad
+        np.multiply(grad, grad, out=work)
+        s += np.multiply(work, 1.0 - self.beta2, out=work)
 
         # Bias correction: both moments start at 0, so early on they
-        # underestimate; dividing by 1 - beta^t undoes that exactly.
-        m_hat_scale = 1.0 / (1.0 - self.beta1**self.t)
-        s_hat_scale = 1.0 / (1.0 - self.beta2**self.t)
+        # underestimate; m_hat = m / c1 and s_hat = s / c2, c = 1 - beta^t,
+        # undo that exactly. The step lr m_hat / (sqrt(s_hat) + eps) is
+        # rewritten as lr sqrt(c2) / c1 * m / (sqrt(s) + eps sqrt(c2)), so
+        # that the corrections scale two numbers instead of two arrays.
+        c1 = 1.0 - self.beta1**self.t
+        c2 = 1.0 - self.beta2**self.t
 
-        # Update.
-        denominator = np.sqrt(s * s_hat_scale)
-        denominator += self.eps
-        params -= (self.lr * m_hat_scale) * m / denominator
+        # Update, each intermediate written into the same scratch buffer.
+        denominator = np.sqrt(s, out=work)
+        denominator += self.eps * math.sqrt(c2)
+        update = np.divide(m, denominator, out=work)
+        update *= self.lr * math.sqrt(c2) / c1
+        params -= update
 
     def _buffers(self) -> dict[str, Array | None]:
         return {"m": self.m, "s": self.s}
@@ -242,10 +263,10 @@ class AdamW(Adam):
         # Decay, from the weights before this step's Adam update.
         if self.weight_decay:
             shrink = self.lr * self.weight_decay
-            if self.decay_mask is None:
-                params -= shrink * params
-            else:
-                params -= shrink * self.decay_mask * params
+            decay = np.multiply(params, shrink, out=self._scratch(params))
+            if self.decay_mask is not None:
+                decay *= self.decay_mask
+            params -= decay
         super().step(params, grad)
 
 

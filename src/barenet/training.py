@@ -441,10 +441,13 @@ class _Run:
                     self._diverged(epoch, "the cost")
                     return None
                 self.optimizer.step(net.params, grad)
-                if not np.all(np.isfinite(net.params)):
-                    self._diverged(epoch, "a weight")
-                    return None
                 costs.append(cost)
+        # A weight that is not finite makes the next step's cost not finite,
+        # which the check above catches; so the weights need checking only
+        # once, after the epoch's last step, not at every step.
+        if not np.all(np.isfinite(net.params)):
+            self._diverged(epoch, "a weight")
+            return None
         return {"cost": float(np.mean(costs))}
 
     def _diverged(self, epoch: int, what: str) -> None:

@@ -166,3 +166,56 @@ def test_a_pickled_network_keeps_its_layers_as_views(rng):
     # Writing the flat vector must still move every layer's weights.
     same.params[...] = 0.0
     assert not same.weights[0].any() and not same.biases[1].any()
+
+
+def test_settings_of_the_wrong_kind_are_named():
+    with pytest.raises(
+        ConfigError, match=r"seed must be a whole number >= 0, or None .*got -1"
+    ):
+        Network([4, 2], seed=-1)
+    with pytest.raises(ConfigError, match=r"seed must be .* got 1.5"):
+        Network([4, 2], seed=1.5)
+    with pytest.raises(
+        ConfigError,
+        match=r"sizes must be at least two positive whole numbers .*True",
+    ):
+        Network([4, True])
+    with pytest.raises(ConfigError, match=r"sizes must be .*1e\+300"):
+        Network([4, 1e300])
+    with pytest.raises(
+        ConfigError, match="activation must be a name or a list of names, got 5"
+    ):
+        Network([4, 3, 2], activation=5)
+    with pytest.raises(
+        ConfigError,
+        match="activation must be a name or a list of names, got None",
+    ):
+        Network([4, 3, 2], activation=None)
+    with pytest.raises(ConfigError, match=r"unknown output \[\]"):
+        Network([4, 2], output=[])
+    with pytest.raises(
+        ConfigError, match=r"l2 must be a finite number >= 0, got 'a'"
+    ):
+        Network([4, 2]).cost(np.zeros((1, 4)), np.zeros((1, 2)), l2="a")
+    # NumPy's integers are whole numbers too.
+    assert Network([np.int64(4), np.int32(2)], seed=np.int64(3)).sizes == (4, 2)
+
+
+def test_inputs_that_are_not_real_numbers_are_refused():
+    net = Network([2, 2], seed=0)
+    with pytest.raises(
+        ConfigError,
+        match=r"X must hold real numbers, .* got an array of complex128 values",
+    ):
+        net.predict(np.array([[1 + 2j, 0]]))
+    with pytest.raises(
+        ConfigError,
+        match=r"X must hold real numbers, .* got an array of <U1 values",
+    ):
+        net.predict([["a", "b"]])
+    with pytest.raises(
+        ConfigError,
+        match=r"X must hold real numbers, .* got an array of object values",
+    ):
+        net.predict([[10**400, 0]])
+    assert net.predict(np.array([[True, False]])).shape == (1,)

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from barenet import reference
+from barenet.data import one_hot
 from barenet.errors import ConfigError
-from barenet.evaluation import count_test_rows, holdout_split
+from barenet.evaluation import count_test_rows, exact_match, holdout_split
 from barenet.network import Network
 from barenet.training import History, TrainConfig, train
 
@@ -148,3 +149,33 @@ def test_holdout_split_is_seeded_and_takes_the_last_rows():
         ConfigError, match="test size 10 gives 10 test rows out of 10"
     ):
         count_test_rows(10, 10)
+
+
+def test_labels_out_of_range_are_named_without_wrapping_around():
+    with pytest.raises(ConfigError, match=r"label 1e\+20 is outside 0..1"):
+        one_hot(np.array([0.0, 1e20]), 2)
+    with pytest.raises(
+        ConfigError, match=r"label 9223372036854775808 is outside 0..1"
+    ):
+        one_hot(np.array([0, 2**63], dtype=np.uint64), 2)
+    with pytest.raises(
+        ConfigError, match=r"labels y must be whole numbers 0\.\.1, got float64"
+    ):
+        one_hot(np.array([0.0, np.inf]), 2)
+    with pytest.raises(ConfigError, match=r"label -1 is outside 0\.\.1"):
+        exact_match(np.full((2, 2), 0.7), [0, -1])
+
+
+def test_settings_accept_numpy_numbers_and_refuse_bools(rng):
+    X, y = rng.normal(0, 1, (6, 4)), np.array([0, 1] * 3)
+    history = train(
+        Network([4, 2], seed=0), X, y, TrainConfig(epochs=np.int64(2))
+    )
+    assert len(history) == 2
+    with pytest.raises(
+        ConfigError, match="epochs must be a whole number >= 1, got True"
+    ):
+        train(Network([4, 2], seed=0), X, y, TrainConfig(epochs=True))
+    with pytest.raises(ConfigError, match="seed must be a whole number >= 0"):
+        holdout_split(10, 2, seed=-3)
+    assert len(holdout_split(10, np.int64(2), seed=0)[1]) == 2

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from barenet._checks import check_seed, is_real, is_whole
+from barenet.data.base import check_labels
 from barenet.errors import ConfigError
 
 
@@ -36,6 +38,7 @@ def exact_match(P: ArrayLike, y_true: ArrayLike) -> float:
             f"P must be (n_samples, n_classes) and y_true (n_samples,), got "
             f"shapes {probs.shape} and {labels.shape}"
         )
+    labels = check_labels(labels, probs.shape[1])
     predicted = probs > 0.5
     wanted = np.zeros_like(predicted)
     wanted[np.arange(labels.size), labels] = True
@@ -53,6 +56,7 @@ def holdout_split(
     the last ``test_size`` rows of that permutation, as in the seed
     experiment.
     """
+    check_seed(seed)
     n_test = count_test_rows(n_samples, test_size)
     order = np.random.default_rng(seed).permutation(n_samples)
     return order[:-n_test], order[-n_test:]
@@ -60,17 +64,21 @@ def holdout_split(
 
 def count_test_rows(n_samples: int, test_size: int | float) -> int:
     """How many rows ``test_size`` means for ``n_samples``; checks the range."""
-    if isinstance(test_size, bool) or not isinstance(test_size, int | float):
+    if not (is_whole(n_samples) and n_samples >= 0):
+        raise ConfigError(
+            f"n_samples must be a whole number >= 0, got {n_samples!r}"
+        )
+    if not is_real(test_size):
         raise ConfigError(f"test size must be a number, got {test_size!r}")
-    if isinstance(test_size, float):
+    if is_whole(test_size):
+        n_test = int(test_size)
+    else:
         if not 0.0 < test_size < 1.0:
             raise ConfigError(
                 f"a fractional test size must lie strictly between 0 and 1, "
                 f"got {test_size}; give a whole number for a count of rows"
             )
         n_test = round(test_size * n_samples)
-    else:
-        n_test = test_size
     if not 1 <= n_test <= n_samples - 1:
         raise ConfigError(
             f"test size {test_size} gives {n_test} test rows out of {n_samples}; "

@@ -153,7 +153,7 @@ def get_activation(name: str) -> Activation:
     """Look up an activation by name; the names are the keys of ACTIVATIONS."""
     try:
         return ACTIVATIONS[name]
-    except KeyError:
+    except (KeyError, TypeError):
         raise ConfigError(
             f"unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}"
         ) from None
@@ -254,7 +254,7 @@ def get_output(name: str) -> Output:
     """Look up an output by name; the names are the keys of OUTPUTS."""
     try:
         return OUTPUTS[name]
-    except KeyError:
+    except (KeyError, TypeError):
         raise ConfigError(
             f"unknown output {name!r}; expected one of {', '.join(OUTPUTS)}"
         ) from None

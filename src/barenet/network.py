@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
+from barenet._checks import check_seed, is_real, is_whole
 from barenet.conv import Conv2D
 from barenet.errors import ConfigError
 from barenet.functions import (
@@ -223,6 +224,7 @@ class Network:
         image_shape: Sequence[int] | None = None,
     ):
         self.sizes = _check_sizes(sizes)
+        check_seed(seed)
         self.conv = [(int(f), int(k)) for f, k in conv or ()]
         self.image_shape = _image_shape(image_shape, self.sizes[0], self.conv)
         self.activations = _check_activations(
@@ -578,13 +580,8 @@ class Network:
 
         A 1-D array is taken as one sample.
         """
-        try:
-            arr = np.asarray(X, dtype=self.dtype)
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(
-                f"X must be an array of numbers, shape (n_samples, "
-                f"{self.n_inputs}); converting it failed: {exc}"
-            ) from None
+        arr = _real_array(X, "X", f"shape (n_samples, {self.n_inputs})")
+        arr = arr.astype(self.dtype, copy=False)
         if arr.ndim == 1:
             arr = arr.reshape(1, -1)
         if arr.ndim != 2 or arr.shape[1] != self.n_inputs:
@@ -605,7 +602,8 @@ class Network:
 
     def check_Y(self, Y: ArrayLike, n_samples: int) -> Array:
         """Y as a (n_samples, n_outputs) array of this network's dtype."""
-        arr = np.asarray(Y, dtype=self.dtype)
+        arr = _real_array(Y, "Y", f"shape (n_samples, {self.n_outputs})")
+        arr = arr.astype(self.dtype, copy=False)
         expected = (n_samples, self.n_outputs)
         if arr.shape != expected:
             raise ConfigError(
@@ -688,11 +686,28 @@ def _image_shape(
     return shape
 
 
+def _real_array(values: ArrayLike, name: str, shape: str) -> NDArray[Any]:
+    """``values`` as an array of real numbers (bool, int or float)."""
+    try:
+        arr = np.asarray(values)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ConfigError(
+            f"{name} must be an array of numbers, {shape}; converting it "
+            f"failed: {exc}"
+        ) from None
+    if arr.dtype.kind not in "biuf":
+        raise ConfigError(
+            f"{name} must hold real numbers, {shape}; got an array of "
+            f"{arr.dtype} values"
+        )
+    return arr
+
+
 def _check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
     try:
-        out = tuple(int(n) for n in sizes)
-        ok = all(int(n) == n for n in sizes)
-    except (TypeError, ValueError):
+        ok = all(is_whole(n) for n in sizes)
+        out = tuple(int(n) for n in sizes) if ok else ()
+    except TypeError:
         out, ok = (), False
     if not ok or len(out) < 2 or min(out) < 1:
         raise ConfigError(
@@ -705,11 +720,14 @@ def _check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
 def _check_activations(
     activation: str | Sequence[str], n_hidden: int
 ) -> tuple[str, ...]:
-    names = (
-        [activation] * n_hidden
-        if isinstance(activation, str)
-        else list(activation)
-    )
+    if isinstance(activation, str):
+        names = [activation] * n_hidden
+    elif isinstance(activation, Sequence):
+        names = list(activation)
+    else:
+        raise ConfigError(
+            f"activation must be a name or a list of names, got {activation!r}"
+        )
     if len(names) != n_hidden:
         raise ConfigError(
             f"got {len(names)} activations for {n_hidden} hidden layers: give "
@@ -733,5 +751,5 @@ def _check_dtype(dtype: DTypeLike) -> np.dtype[Any]:
 
 
 def _check_l2(l2: float) -> None:
-    if not (np.isfinite(l2) and l2 >= 0):
+    if not (is_real(l2) and l2 >= 0):
         raise ConfigError(f"l2 must be a finite number >= 0, got {l2!r}")

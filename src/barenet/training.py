@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from barenet._checks import check_seed, is_real, is_whole
 from barenet.augment import augment_images, square_shape
 from barenet.data.base import check_labels, one_hot
 from barenet.errors import ConfigError
@@ -119,20 +120,20 @@ class TrainConfig:
 
     def check(self) -> None:
         """Raise ConfigError naming the first setting out of range."""
-        if not (isinstance(self.epochs, int) and self.epochs >= 1):
+        if not (is_whole(self.epochs) and self.epochs >= 1):
             raise ConfigError(
                 f"epochs must be a whole number >= 1, got {self.epochs!r}"
             )
-        if not (np.isfinite(self.lr) and self.lr > 0):
+        if not (is_real(self.lr) and self.lr > 0):
             raise ConfigError(
                 f"lr must be a finite number > 0, got {self.lr!r}"
             )
-        if not (np.isfinite(self.l2) and self.l2 >= 0):
+        if not (is_real(self.l2) and self.l2 >= 0):
             raise ConfigError(
                 f"l2 must be a finite number >= 0, got {self.l2!r}"
             )
         if self.batch_size is not None and not (
-            isinstance(self.batch_size, int) and self.batch_size >= 1
+            is_whole(self.batch_size) and self.batch_size >= 1
         ):
             raise ConfigError(
                 f"batch_size must be a whole number >= 1, or None for full "
@@ -148,22 +149,23 @@ class TrainConfig:
                 f"unknown schedule {self.schedule!r}; expected one of "
                 f"{', '.join(SCHEDULES)}"
             )
-        if not 0 <= self.dropout < 1:
+        if not (is_real(self.dropout) and 0 <= self.dropout < 1):
             raise ConfigError(
                 f"dropout must lie in [0, 1), got {self.dropout!r}"
             )
-        if not 0 <= self.validation < 1:
+        if not (is_real(self.validation) and 0 <= self.validation < 1):
             raise ConfigError(
                 f"validation must be a fraction in [0, 1), got "
                 f"{self.validation!r}"
             )
         if self.patience is not None and not (
-            isinstance(self.patience, int) and self.patience >= 1
+            is_whole(self.patience) and self.patience >= 1
         ):
             raise ConfigError(
                 f"patience must be a whole number >= 1, or None, got "
                 f"{self.patience!r}"
             )
+        check_seed(self.seed)
         if self.patience is not None and not self.validation:
             raise ConfigError(
                 "early stopping (patience) watches a validation split: set "

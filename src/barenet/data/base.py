@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
+from barenet._checks import is_whole
 from barenet.errors import ConfigError
 
 
@@ -83,24 +84,33 @@ def one_hot(
 
 def check_labels(y: ArrayLike, n_classes: int) -> NDArray[np.int64]:
     """y as a 1-D int64 array of class indices in [0, n_classes), or an error."""
+    if not (is_whole(n_classes) and n_classes >= 1):
+        raise ConfigError(
+            f"n_classes must be a whole number >= 1, got {n_classes!r}"
+        )
     arr = np.asarray(y)
     if arr.ndim != 1:
         raise ConfigError(
-            f"labels y must be 1-D (one class index per sample), got shape {arr.shape}"
+            f"labels y must be 1-D (one class index per sample), got shape "
+            f"{arr.shape}"
         )
-    whole = np.issubdtype(arr.dtype, np.integer) or (
-        np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr))
+    kind = arr.dtype.kind
+    whole = kind in "iu" or (
+        kind == "f" and bool(np.all(np.isfinite(arr) & (arr == np.round(arr))))
     )
     if arr.size and not whole:
         raise ConfigError(
             f"labels y must be whole numbers 0..{n_classes - 1}, got "
             f"{arr.dtype} values"
         )
-    labels = arr.astype(np.int64)
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        bad = labels[(labels < 0) | (labels >= n_classes)][0]
+    # Range first, in the labels' own type: a huge value must not wrap
+    # around when cast to int64.
+    outside = (arr < 0) | (arr >= n_classes)
+    if arr.size and np.any(outside):
+        bad = arr[outside][0]
+        shown = int(bad) if kind in "iu" else float(bad)
         raise ConfigError(
-            f"label {bad} is outside 0..{n_classes - 1}: the network has "
+            f"label {shown} is outside 0..{n_classes - 1}: the network has "
             f"{n_classes} outputs, one per class"
         )
-    return labels
+    return arr.astype(np.int64)

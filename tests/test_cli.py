@@ -171,3 +171,44 @@ def test_help_and_version():
     ):
         assert option in result.stdout
     assert run_cli("--version").stdout.startswith("barenet ")
+
+
+def test_a_reader_that_goes_away_does_not_lose_the_run(tmp_path):
+    # `barenet train | head -1`: the pipe closes after the first line, and
+    # with unbuffered output the next print meets a broken pipe at once.
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    command = [
+        sys.executable,
+        "-m",
+        "barenet",
+        "train",
+        "--epochs",
+        "3",
+        "--out",
+        str(tmp_path / "r"),
+    ]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.readline().startswith(b"Data: X (1593, 256)")
+        proc.stdout.close()
+        stderr = proc.stderr.read()
+        assert proc.wait(timeout=300) == 0
+    assert stderr == b""
+    assert (tmp_path / "r" / "model.npz").is_file()
+
+
+def test_no_command_prints_the_help():
+    result = run_cli()
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: barenet")
+    assert "train" in result.stdout
+
+
+def test_paths_the_terminal_cannot_show_are_escaped(tmp_path):
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    result = run_cli("train", "--data", str(tmp_path / "\u00fc.data"), env=env)
+    assert result.returncode == 1
+    assert "cannot read the Semeion file" in result.stderr
+    assert "\\xfc.data" in result.stderr and "Traceback" not in result.stderr

@@ -5,13 +5,19 @@ options and sets ``run``, a function from the parsed arguments to an exit
 status. ``main`` turns every error barenet raises on purpose into one line
 on standard error and exit status 1, so a user never sees a traceback for
 a mistake of theirs; argparse reports bad options with status 2.
+
+Standard output never stops a command: characters the terminal cannot
+show are escaped, and when the reader goes away (``barenet train | head``)
+the rest of the output is dropped while the command finishes its work.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any, TextIO
 
 from barenet.cli import cv, predict, serve, train
 from barenet.errors import BarenetError
@@ -41,18 +47,70 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    _tolerant_stdout()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    if not words:
+        parser.print_help()
+        return 0
+    args = parser.parse_args(words)
     try:
         status: int = args.run(args)
     except BarenetError as exc:
         print(f"barenet {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except MemoryError:
+        print(
+            f"barenet {args.command}: error: not enough memory; try smaller "
+            "layers, a smaller --batch-size or --dtype float32",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         print(f"barenet {args.command}: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # The reader of our output went away (e.g. `barenet train | head`).
-        sys.stderr.close()
-        return 1
     return status
+
+
+class _TolerantStream:
+    """A text stream that goes quiet, instead of failing, once its reader
+    has gone away; everything else is the wrapped stream's."""
+
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+        self.reader_gone = False
+
+    def write(self, text: str) -> int:
+        if not self.reader_gone:
+            try:
+                self._stream.write(text)
+            except BrokenPipeError:
+                self._silence()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.reader_gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._silence()
+
+    def _silence(self) -> None:
+        self.reader_gone = True
+        # Point the file descriptor at /dev/null, so that the interpreter's
+        # own flush at exit finds nothing to complain about.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self._stream.fileno())
+        os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _tolerant_stdout() -> None:
+    """Escape what the terminal cannot show; survive a closed pipe."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    if not isinstance(sys.stdout, _TolerantStream):
+        sys.stdout = _TolerantStream(sys.stdout)

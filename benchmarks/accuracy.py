@@ -11,8 +11,11 @@ stratified 10-fold (both seeded with --seed):
 - scikit-learn's SVC with an RBF kernel, choosing C in 1, 10, 100 the same
   way (gamma "scale").
 
-Prints one table of mean +- standard deviation per model and protocol,
-and the seconds each took. Needs scikit-learn (``pip install
+Prints each fold's accuracy as soon as it is known, then one table of
+mean +- standard deviation per model and protocol, the seconds each took
+and the total wall time. With ``--json FILE`` the figures, fold by fold,
+are rewritten to FILE after every model and protocol, so a run that is
+stopped keeps what it measured. Needs scikit-learn (``pip install
 scikit-learn``); it is a benchmark dependency only.
 
     python benchmarks/accuracy.py            # everything
@@ -62,11 +65,53 @@ def sklearn_svm(X: np.ndarray, y: np.ndarray, X_test: np.ndarray) -> np.ndarray:
 
 
 def run_sklearn(
-    model: Model, X: np.ndarray, y: np.ndarray, folds: list[Fold]
+    model: Model,
+    X: np.ndarray,
+    y: np.ndarray,
+    folds: list[Fold],
+    on_fold: Callable[[int, float], None],
 ) -> list[float]:
-    return [
-        float(np.mean(model(X[tr], y[tr], X[te]) == y[te])) for tr, te in folds
-    ]
+    accs = []
+    for i, (tr, te) in enumerate(folds):
+        accs.append(float(np.mean(model(X[tr], y[tr], X[te]) == y[te])))
+        on_fold(i + 1, accs[-1])
+    return accs
+
+
+def fold_printer(name: str, protocol: str) -> Callable[[int, float], None]:
+    """A callback that prints one line per finished fold, with the time."""
+    last = [time.perf_counter()]
+
+    def show(fold: int, acc: float) -> None:
+        now = time.perf_counter()
+        print(
+            f"  {name} {protocol} fold {fold}: {acc:.2%} "
+            f"({now - last[0]:.0f} s)",
+            flush=True,
+        )
+        last[0] = now
+
+    return show
+
+
+def print_paired(figures: dict[str, dict[str, dict]]) -> None:
+    """Fold by fold, how often the best preset beats each other model."""
+    if "best" not in figures:
+        return
+    print()
+    for name, row in figures.items():
+        for protocol, cell in row.items():
+            if name == "best" or protocol not in figures["best"]:
+                continue
+            ours = np.array(figures["best"][protocol]["folds"])
+            theirs = np.array(cell["folds"])
+            print(
+                f"best vs {name}, {protocol}: ahead on "
+                f"{int(np.sum(ours > theirs))}, level on "
+                f"{int(np.sum(ours == theirs))}, behind on "
+                f"{int(np.sum(ours < theirs))} of {ours.size} folds; "
+                f"mean difference {np.mean(ours - theirs):+.2%}"
+            )
 
 
 def main() -> None:
@@ -84,6 +129,7 @@ def main() -> None:
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
 
+    run_started = time.perf_counter()
     data = load_semeion()
     protocols = {
         "5x2": five_by_two(data.y, args.seed),
@@ -96,6 +142,7 @@ def main() -> None:
         figures[name] = {}
         for protocol, folds in protocols.items():
             started = time.perf_counter()
+            show = fold_printer(name, protocol)
             if name in PRESETS:
                 result = cross_validate(
                     PRESETS[name],
@@ -106,16 +153,21 @@ def main() -> None:
                     n_classes=data.n_classes,
                     seed=args.seed,
                     image_shape=data.image_shape,
+                    on_fold=lambda f, show=show: show(f.fold, f.accuracy),
                 )
                 accs = result.accuracies.tolist()
             else:
                 model = sklearn_mlp if name == "mlp" else sklearn_svm
-                accs = run_sklearn(model, data.X, data.y, folds)
+                accs = run_sklearn(model, data.X, data.y, folds, show)
             figures[name][protocol] = {
                 "mean": float(np.mean(accs)),
                 "std": float(np.std(accs, ddof=1)),
                 "seconds": time.perf_counter() - started,
+                "folds": accs,
             }
+            if args.json:
+                with open(args.json, "w") as f:
+                    json.dump(figures, f, indent=2)
             print(
                 f"{name:>5} {protocol:>8}: {np.mean(accs):.2%} +- "
                 f"{np.std(accs, ddof=1):.2%} "
@@ -137,9 +189,9 @@ def main() -> None:
         print(
             f"| {labels[name]} | " + " | ".join(cells) + f" | {seconds:.0f} |"
         )
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(figures, f, indent=2)
+    print_paired(figures)
+    wall = time.perf_counter() - run_started
+    print(f"\nTotal wall time: {wall:.0f} s ({wall / 60:.1f} min)")
 
 
 if __name__ == "__main__":

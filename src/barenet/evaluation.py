@@ -7,9 +7,23 @@ Two accuracies appear in barenet's reports:
 - ``exact_match``: the seed's measure. Every output is thresholded at 0.5
   and the whole vector must equal the one-hot label, so a sample with two
   outputs above 0.5, or none, counts as wrong even when the argmax is right.
+
+Per class, from the confusion matrix C (C[i, j] counts the rows of true
+class i that were guessed as class j):
+
+- ``precision`` of class k: C[k, k] / sum_i C[i, k], the share of the
+  guesses "k" that were right;
+- ``recall`` of class k: C[k, k] / sum_j C[k, j], the share of the rows
+  of class k that were found.
+
+A class that was never guessed has no precision, and one with no rows no
+recall: both are nan, never a made-up 0.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -17,6 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 from barenet._checks import check_seed, is_real, is_whole
 from barenet.data.base import check_labels
 from barenet.errors import ConfigError
+from barenet.network import Network
 
 
 def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
@@ -43,6 +58,180 @@ def exact_match(P: ArrayLike, y_true: ArrayLike) -> float:
     wanted = np.zeros_like(predicted)
     wanted[np.arange(labels.size), labels] = True
     return float(np.mean(np.all(predicted == wanted, axis=1)))
+
+
+def confusion_matrix(
+    y_true: ArrayLike, y_pred: ArrayLike, n_classes: int
+) -> NDArray[np.int64]:
+    """C of shape (n_classes, n_classes): C[i, j] counts true i guessed j.
+
+    Examples
+    --------
+    >>> confusion_matrix([0, 0, 1, 2], [0, 1, 1, 1], 3).tolist()
+    [[1, 1, 0], [0, 1, 0], [0, 1, 0]]
+    """
+    accuracy(y_true, y_pred)  # checks the shapes
+    t, p = np.asarray(y_true), np.asarray(y_pred)
+    for name, v in (("y_true", t), ("y_pred", p)):
+        if not np.issubdtype(v.dtype, np.integer):
+            raise ConfigError(
+                f"{name} must hold class numbers, got {v.dtype} values"
+            )
+        outside = v[(v < 0) | (v >= n_classes)]
+        if outside.size:
+            raise ConfigError(
+                f"{name} holds class {int(outside[0])}, outside the "
+                f"{n_classes} classes 0..{n_classes - 1}"
+            )
+    C = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(C, (t, p), 1)
+    return C
+
+
+def precision_recall(
+    C: NDArray[np.integer],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per-class precision and recall from a confusion matrix.
+
+    Returns two arrays of shape (n_classes,); see the module docstring.
+    nan marks a class never guessed (precision) or without rows (recall).
+    """
+    right = np.diag(C).astype(np.float64)
+    guessed, actual = C.sum(axis=0), C.sum(axis=1)
+
+    # 0 / 0 is undefined, not 0: leave nan where nothing was counted.
+    precision = np.full(right.shape, np.nan)
+    recall = np.full(right.shape, np.nan)
+    np.divide(right, guessed, out=precision, where=guessed > 0)
+    np.divide(right, actual, out=recall, where=actual > 0)
+    return precision, recall
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A network's answers on labelled rows, and the figures they give.
+
+    Attributes
+    ----------
+    y_true, y_pred : (n_samples,) int arrays
+        True classes and the network's guesses (argmax).
+    P : (n_samples, n_classes) array
+        The network's output probabilities.
+    confusion : (n_classes, n_classes) int array
+        C[i, j] counts rows of true class i guessed as j.
+    precision, recall : (n_classes,) arrays
+        Per class; nan where undefined (see the module docstring).
+    accuracy, exact : float
+        Accuracy by argmax, and by the seed's exact match.
+    """
+
+    y_true: NDArray[np.int64]
+    y_pred: NDArray[np.intp]
+    P: NDArray[np.floating]
+    confusion: NDArray[np.int64]
+    precision: NDArray[np.float64]
+    recall: NDArray[np.float64]
+    accuracy: float
+    exact: float
+
+    @property
+    def wrong(self) -> NDArray[np.intp]:
+        """Positions (into y_true) of the misclassified rows, in order."""
+        return np.flatnonzero(self.y_true != self.y_pred)
+
+    def to_dict(self, classes: list[str] | None = None) -> dict[str, Any]:
+        """JSON-ready figures; undefined precision or recall is None."""
+        names = classes or [str(k) for k in range(len(self.recall))]
+        per_class = [
+            {
+                "class": name,
+                "rows": int(self.confusion[k].sum()),
+                "precision": _or_none(self.precision[k]),
+                "recall": _or_none(self.recall[k]),
+            }
+            for k, name in enumerate(names)
+        ]
+        return {
+            "n_rows": int(self.y_true.size),
+            "accuracy": self.accuracy,
+            "exact_match": self.exact,
+            "n_wrong": int(self.wrong.size),
+            "per_class": per_class,
+            "confusion": self.confusion.tolist(),
+        }
+
+    def per_class_text(self, classes: list[str] | None = None) -> str:
+        """A table of each class's rows, precision and recall."""
+        names = classes or [str(k) for k in range(len(self.recall))]
+        width = max(5, *(len(n) for n in names))
+        lines = [f"{'class':>{width}}  precision     recall   rows"]
+        for k, name in enumerate(names):
+            lines.append(
+                f"{name:>{width}}  {_percent(self.precision[k]):>9}  "
+                f"{_percent(self.recall[k]):>9}  {self.confusion[k].sum():>5}"
+            )
+        return "\n".join(lines)
+
+    def confusion_text(self, classes: list[str] | None = None) -> str:
+        """The confusion matrix as text: rows true class, columns guess.
+
+        Zeros are written as '.', so that the mistakes stand out.
+        """
+        names = classes or [str(k) for k in range(len(self.recall))]
+        C = self.confusion
+        cell = max(3, len(str(C.max())), *(len(n) for n in names)) + 1
+        label = max(10, *(len(n) for n in names))
+        corner = "true\\guess"
+        head = f"{corner:>{label}}" + "".join(f"{n:>{cell}}" for n in names)
+        lines = [head]
+        for name, row in zip(names, C, strict=True):
+            counts = "".join(f"{c if c else '.':>{cell}}" for c in row)
+            lines.append(f"{name:>{label}}{counts}")
+        return "\n".join(lines)
+
+
+def evaluate(net: Network, X: ArrayLike, y: ArrayLike) -> Evaluation:
+    """Run ``net`` on rows X with true classes y and measure it.
+
+    Parameters
+    ----------
+    net : Network
+    X : array of shape (n_samples, n_inputs)
+    y : array of shape (n_samples,), classes 0 .. net.n_outputs - 1
+
+    Returns
+    -------
+    Evaluation
+    """
+    X_ = net.check_X(X)
+    labels = np.asarray(y)
+    if labels.shape != (X_.shape[0],):
+        raise ConfigError(
+            f"y has shape {labels.shape}, expected ({X_.shape[0]},): one "
+            "class per row of X"
+        )
+    P = net.predict_proba(X_)
+    guesses = np.argmax(P, axis=1)
+    C = confusion_matrix(labels, guesses, net.n_outputs)
+    precision, recall = precision_recall(C)
+    return Evaluation(
+        y_true=labels.astype(np.int64),
+        y_pred=guesses,
+        P=P,
+        confusion=C,
+        precision=precision,
+        recall=recall,
+        accuracy=accuracy(labels, guesses),
+        exact=exact_match(P, labels),
+    )
+
+
+def _percent(value: float) -> str:
+    return "-" if np.isnan(value) else f"{value:.2%}"
+
+
+def _or_none(value: float) -> float | None:
+    return None if np.isnan(value) else float(value)
 
 
 def holdout_split(

@@ -19,10 +19,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from barenet.cli import cv, predict, serve, train
+from barenet.cli import cv, evaluate, predict, serve, train
 from barenet.errors import BarenetError
 
-SUBCOMMANDS = (train, cv, predict, serve)
+SUBCOMMANDS = (train, cv, evaluate, predict, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -35,7 +35,7 @@ from barenet.cli.training_options import (
 )
 from barenet.data import DATASETS, Dataset, load_csv, load_dataset
 from barenet.errors import ConfigError
-from barenet.evaluation import holdout_split
+from barenet.heldout import hold_out
 from barenet.io import save_model
 from barenet.network import Network
 from barenet.plots import plot_accuracy, plot_cost, plot_digits
@@ -121,10 +121,11 @@ def run(args: argparse.Namespace) -> int:
     data = _load_data(args)
     print(f"Data: X {data.X.shape}, Y {data.Y.shape} from {data.source}")
 
-    train_rows, test_rows, how = _split(data, args.test_size, args.seed)
+    held = hold_out(data, args.test_size, args.seed)
+    train_rows, test_rows = held.train_rows, held.test_rows
     print(
         f"Split: {len(train_rows)} training rows, {len(test_rows)} test rows "
-        f"({how})"
+        f"({held.description})"
     )
     net = recipe.network(
         data.X.shape[1], data.n_classes, args.seed, data.image_shape
@@ -179,6 +180,7 @@ def run(args: argparse.Namespace) -> int:
         stop.requested,
         (len(train_rows), len(test_rows)),
     )
+    report["data"]["split"] = held.record
     net.info = {k: report[k] for k in ("config", "data", "final", "created")}
     files = _write_run(
         out, net, report, history, data, X_test[:shown], y_test[:shown], guesses
@@ -216,21 +218,6 @@ def _load_data(args: argparse.Namespace) -> Dataset:
 
 def _say(message: str) -> None:
     print(message, flush=True)
-
-
-def _split(
-    data: Dataset, test_size: int | float | None, seed: int
-) -> tuple[np.ndarray, np.ndarray, str]:
-    """Training and test rows, and how they were chosen.
-
-    A data set's own test set is used unless a test size is given.
-    """
-    own = data.own_split()
-    if test_size is None and own is not None:
-        return *own, f"{data.name.upper()}'s own test set"
-    if test_size is None:
-        test_size = 100 if data.name == "semeion" else 0.2
-    return *holdout_split(len(data.y), test_size, seed), f"seed {seed}"
 
 
 class _StopOnInterrupt:

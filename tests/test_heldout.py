@@ -78,7 +78,7 @@ def test_rebuild_refuses_rows_that_are_not_the_recorded_ones():
         rebuild(data, {"data": {"split": record}})
     record = dict(hold_out(data, 7, 1).record, n_rows=51)
     with pytest.raises(
-        DataError, match="51 rows' worth of data, but toy.csv has 50 rows"
+        DataError, match=r"chosen among 51 rows, but toy\.csv has 50 rows"
     ):
         rebuild(data, {"data": {"split": record}})
 

@@ -46,6 +46,7 @@ def test_the_file_is_plain_arrays_and_json(tmp_path, net):
         "activations": ["tanh"],
         "output": "softmax",
         "dtype": "float64",
+        "init": "uniform",
     }
 
 
@@ -113,6 +114,28 @@ def test_nan_never_reaches_a_saved_model(tmp_path, net):
         save_model(net, tmp_path / "model.npz")
     assert (tmp_path / "model.npz").read_bytes() == previous
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
+
+
+def test_a_loaded_model_knows_how_its_weights_were_first_drawn(tmp_path):
+    net = Network([3, 2], init="he", seed=0)
+    assert load_model(save_model(net, tmp_path / "he.npz")).init == "he"
+
+    # A file from before the architecture recorded it: the training
+    # settings in its info say, else it is the seed's uniform.
+    path = save_model(net, tmp_path / "older.npz")
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(arrays["metadata"].tobytes())
+    del meta["architecture"]["init"]
+    for info, init in (
+        ({"config": {"init": "glorot"}}, "glorot"),
+        ({}, "uniform"),
+    ):
+        meta["info"] = info
+        text = json.dumps(meta).encode()
+        arrays["metadata"] = np.frombuffer(text, dtype=np.uint8)
+        np.savez(path, **arrays)
+        assert load_model(path).init == init
 
 
 def test_float32_models_keep_their_dtype(tmp_path):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from barenet.errors import ConfigError
+from barenet.evaluation import stratified_split
 from barenet.network import Network
 from barenet.training import TrainConfig, train
 
@@ -137,3 +138,14 @@ def test_bad_sample_weights_are_named(weights, message, rng):
         net.cost(X, np.eye(2)[[0, 1, 0]], sample_weight=weights)
     with pytest.raises(ConfigError, match=message):
         train(net, X, [0, 1, 0], TrainConfig(epochs=1), sample_weight=weights)
+
+
+def test_weights_left_only_in_the_validation_split_are_refused(rng):
+    X = rng.normal(0, 1, (20, 2))
+    y = np.arange(20) % 2
+    config = TrainConfig(epochs=1, validation=0.5, seed=3)
+    _, held = stratified_split(y, 0.5, 3)
+    w = np.zeros(20)
+    w[held] = 1.0  # every weighted row is held out for validation
+    with pytest.raises(ConfigError, match="fell into the validation split"):
+        train(Network([2, 2], seed=0), X, y, config, sample_weight=w)

@@ -103,8 +103,8 @@ def rebuild(data: Dataset, info: dict[str, Any]) -> HeldOut:
         return _from_config(data, info, facts)
     if record.get("n_rows") != len(data.y):
         raise DataError(
-            f"the model was tested on {record.get('n_rows')} rows' worth of "
-            f"data, but {data.source} has {len(data.y)} rows; give the data "
+            f"the model's test rows were chosen among {record.get('n_rows')} "
+            f"rows, but {data.source} has {len(data.y)} rows; give the data "
             "it was trained on"
         )
     if record.get("method") == "own":

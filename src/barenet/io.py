@@ -5,7 +5,7 @@ A model file is a zip archive as written by ``numpy.savez`` holding:
 - ``W0, b0, W1, b1, ...``: each layer's weights (n_in, n_out) and biases
   (n_out,), in the network's dtype;
 - ``metadata``: UTF-8 JSON as a uint8 array, with the format name and
-  version, the architecture (sizes, activations, output, dtype), the
+  version, the architecture (sizes, activations, output, dtype, init), the
   network's ``info`` (hyperparameters, data, figures) and the SHA-256 of
   the arrays above.
 
@@ -51,7 +51,7 @@ def save_model(net: Network, path: str | os.PathLike[str]) -> Path:
     metadata = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "architecture": net.architecture(),
+        "architecture": {**net.architecture(), "init": net.init},
         "info": net.info,
         "arrays_sha256": _digest(arrays),
     }
@@ -119,6 +119,7 @@ def _from_archive(path: Path, archive: np.lib.npyio.NpzFile) -> Network:
         dtype=arch["dtype"],
         conv=arch.get("conv"),
         image_shape=arch.get("image_shape"),
+        init=_init_of(meta),
     )
     expected = {f"{kind}{i}" for i in range(len(net.layers)) for kind in "Wb"}
     if names != expected | {"metadata"}:
@@ -152,6 +153,18 @@ def _from_archive(path: Path, archive: np.lib.npyio.NpzFile) -> Network:
     info = meta.get("info", {})
     net.info = info if isinstance(info, dict) else {}
     return net
+
+
+def _init_of(meta: dict[str, Any]) -> str:
+    """How the weights were first drawn: recorded with the architecture,
+    else (files from before it was) in the training settings, else the
+    seed's uniform."""
+    init = meta["architecture"].get("init")
+    info = meta.get("info")
+    config = info.get("config") if isinstance(info, dict) else None
+    if init is None and isinstance(config, dict):
+        init = config.get("init")
+    return init if isinstance(init, str) else "uniform"
 
 
 def _read_metadata(path: Path, raw: NDArray[Any]) -> dict[str, Any]:

@@ -294,11 +294,14 @@ def train(
         kept, held = stratified_split(labels, config.validation, config.seed)
         validation = (X_[held], labels[held])
         X_, labels = X_[kept], labels[kept]
-        w = (
-            None
-            if w is None
-            else check_sample_weight(w[kept], kept.size, w.dtype)
-        )
+        if w is not None and not np.any(w[kept] > 0):
+            raise ConfigError(
+                "every row with a positive sample_weight fell into the "
+                f"validation split ({config.validation:g} of the rows), so "
+                "none is left to learn from; give more rows a positive "
+                "weight, or train without validation"
+            )
+        w = None if w is None else w[kept]
     Y = one_hot(labels, net.n_outputs, net.dtype)
     run = _Run(net, config, image_shape)
     if resume is not None:
@@ -450,6 +453,9 @@ class _Run:
         if not np.all(np.isfinite(net.params)):
             self._diverged(epoch, "a weight")
             return None
+        # train() made sure some row has a positive weight, so some batch
+        # of every epoch does, and took a step.
+        assert costs, "an epoch without a single step"
         return {"cost": float(np.mean(costs))}
 
     def _diverged(self, epoch: int, what: str) -> None:

@@ -340,9 +340,8 @@ default "sgd"
             )
         # One epoch of the run that the earlier calls made: the optimizer,
         # the schedule and the shuffles go on where they stopped.
-        done = self._state["epoch"] if self._state else 0
         config = self._train_config(self._seed)
-        config.epochs = max(self.epochs, done + 1)
+        config.epochs = max(self.epochs, self._run_epochs + 1)
         self._train(X_, y_, config, sample_weight, self._state, one_epoch=True)
         return self
 
@@ -430,7 +429,8 @@ default "sgd"
         self.loss_curve_: list[float] = []
         self.validation_scores_: list[float] | None = None
         self.n_iter_ = 0
-        self._state: dict[str, Any] | None = None
+        self._state: Any = None
+        self._run_epochs = 0
 
     def _check_warm_start(self, classes: NDArray[Any]) -> None:
         if not np.array_equal(classes, self.classes_):
@@ -474,11 +474,16 @@ default "sgd"
             image_shape=self.image_shape,
             resume=resume,
         )
-        self._record(history)
+        self._record(history, resumed=resume is not None)
 
-    def _record(self, history: History) -> None:
-        """Fitted attributes from a run's history."""
+    def _record(self, history: History, resumed: bool) -> None:
+        """Fitted attributes from a run's history.
+
+        ``history.state`` is kept as it is, for the next partial_fit to
+        resume; ``_run_epochs`` counts the epochs of that run.
+        """
         self._state = history.state
+        self._run_epochs = len(history) + (self._run_epochs if resumed else 0)
         self.loss_curve_ = [*self.loss_curve_, *history["cost"]]
         self.n_iter_ += len(history)
         self.best_loss_ = min(self.loss_curve_)
@@ -599,6 +604,7 @@ default "sgd"
         est.validation_scores_ = None if scores is None else list(scores)
         est._seed = int(saved["seed"])
         est._state = None  # the optimizer's state is not saved
+        est._run_epochs = 0
         return est
 
     def _json_params(self) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from PIL import Image
 
 from barenet.evaluation import holdout_split
 from barenet.io import load_model, save_model
+from barenet.network import Network
+from barenet.prediction import predict_image
 from barenet.web.app import MAX_BODY_BYTES, create_app
 from barenet.web.catalog import ModelCatalog
 
@@ -334,6 +336,43 @@ def test_without_a_model_every_route_says_how_to_train_one(tmp_path):
         ):
             refusal(answer, 404, r"^no model to use: .* holds no run folder")
         assert client.get("/").status_code == 200
+
+
+def test_a_model_trained_while_the_server_runs_is_picked_up(tmp_path, net):
+    runs = tmp_path / "runs"
+    with TestClient(create_app(ModelCatalog(runs))) as client:
+        assert client.get("/api/models").json()["default"] is None
+        (runs / "later").mkdir(parents=True)
+        save_model(net, runs / "later" / "model.npz")
+        assert client.get("/api/models").json()["default"] == "later"
+        answer = post_json(client, {"pixels": [1.0] * 256})
+        assert answer.status_code == 200 and answer.json()["model"] == "later"
+
+
+def test_an_mnist_model_reads_28x28_pictures(tmp_path, semeion, digit_image):
+    """A model whose data is MNIST: pictures are framed as MNIST's were."""
+    mnist = Network([784, 10], output="softmax", seed=3)
+    mnist.info = {"data": {"name": "mnist", "preprocessing": "mnist"}}
+    (tmp_path / "runs" / "m").mkdir(parents=True)
+    save_model(mnist, tmp_path / "runs" / "m" / "model.npz")
+    with TestClient(create_app(ModelCatalog(tmp_path / "runs"))) as client:
+        facts = client.get("/api/model").json()
+        assert (facts["input_width"], facts["input_height"]) == (28, 28)
+        assert facts["preprocessing"] == "mnist"
+
+        image = digit_image(semeion.X[0])
+        answer = post_image(client, image).json()
+        seen = predict_image(mnist, image)  # the library, called directly
+        assert answer["input"]["width"] == answer["input"]["height"] == 28
+        assert answer["input"]["pixels"] == seen.seen.x.tolist()
+        assert answer["probabilities"] == seen.probabilities.tolist()
+        assert answer["preprocessing"] == "mnist"
+        refusal(
+            post_json(client, {"pixels": [1.0] * 256}),
+            422,
+            r"^expected 784 pixel values \(28x28, row by row\) for the model "
+            r"'m', found 256$",
+        )
 
 
 def test_a_broken_model_is_listed_but_never_the_default(tmp_path, net):

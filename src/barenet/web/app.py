@@ -28,6 +28,8 @@ come from a CDN, and the page must work offline.
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -62,6 +64,11 @@ MAX_IMAGE_PIXELS = 2_000_000
 its header before it is decoded. A small file can claim a huge image, and
 decoding takes some 80 bytes a pixel for a moment; a digit needs far fewer
 pixels than this."""
+
+_DECODING = threading.BoundedSemaphore(max(2, os.cpu_count() or 1))
+"""Images decoded at once. Decoding is CPU work that takes tens of MB a
+request for a moment; more at once than there are cores only adds memory,
+so further requests wait their turn."""
 
 IMAGE_TYPES = ("image/png", "image/jpeg")
 JSON_TYPE = "application/json"
@@ -304,13 +311,14 @@ def _read_image(body: bytes, loaded: LoadedModel) -> ImagePrediction:
     """An image file read as ``barenet predict`` reads it, with this model."""
     assert loaded.net is not None
     try:
-        return predict_image(
-            loaded.net,
-            body,
-            kind=loaded.preprocessing,
-            max_pixels=MAX_IMAGE_PIXELS,
-            name="the uploaded image",
-        )
+        with _DECODING:
+            return predict_image(
+                loaded.net,
+                body,
+                kind=loaded.preprocessing,
+                max_pixels=MAX_IMAGE_PIXELS,
+                name="the uploaded image",
+            )
     except BarenetError as exc:
         raise ApiError(422, str(exc)) from None
 

@@ -19,10 +19,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from barenet.cli import cv, evaluate, predict, serve, train
+from barenet.cli import bench, cv, evaluate, predict, serve, train
 from barenet.errors import BarenetError
 
-SUBCOMMANDS = (train, cv, evaluate, predict, serve)
+SUBCOMMANDS = (train, cv, evaluate, predict, serve, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:

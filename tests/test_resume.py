@@ -1,13 +1,157 @@
-"""Going on with training where an earlier call stopped (History.state)."""
+"""Runs that survive interruption: step-level stops, checkpoints, resume.
+
+The claim under test: a run stopped at any step and resumed from its
+checkpoint ends with the same weights, bit for bit, and the same history
+as a run that was never stopped.
+"""
 
 from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
 
-from barenet.errors import ConfigError
+from barenet.checkpoint import load_checkpoint, save_checkpoint
+from barenet.cli import main
+from barenet.errors import ConfigError, ModelFileError
+from barenet.io import load_model
 from barenet.network import Network
 from barenet.training import TrainConfig, train
+
+# Everything that draws random numbers or keeps state: mini-batch
+# shuffles, dropout, augmentation, Adam's moments, a plateau schedule,
+# a validation split and early stopping.
+CONFIG = TrainConfig(
+    epochs=4,
+    lr=0.01,
+    l2=0.001,
+    batch_size=64,
+    optimizer="adam",
+    schedule="plateau",
+    dropout=0.2,
+    augment=True,
+    validation=0.1,
+    patience=3,
+    seed=5,
+)
+
+
+def network():
+    return Network([256, 16, 10], activation="relu", output="softmax", seed=5)
+
+
+@pytest.fixture(scope="module")
+def rows(semeion):
+    return (
+        semeion.X[:500],
+        semeion.y[:500],
+        semeion.X[500:600],
+        semeion.y[500:600],
+    )
+
+
+def run(rows, config=CONFIG, **options):
+    X, y, X_test, y_test = rows
+    net = network()
+    history = train(net, X, y, config, X_test=X_test, y_test=y_test, **options)
+    return net, history
+
+
+def stop_after(n_checks):
+    """A stop function that says yes on its n-th call (once per step)."""
+    calls = []
+
+    def stop():
+        calls.append(1)
+        return len(calls) >= n_checks
+
+    return stop
+
+
+@pytest.mark.parametrize(
+    ("n_checks", "where"),
+    [(3, (0, 3)), (7, (0, 7)), (8, (1, 0)), (15, (1, 7)), (22, (2, 6))],
+)
+def test_a_run_stopped_at_any_step_resumes_bit_identical(rows, n_checks, where):
+    # 450 training rows in batches of 64: 8 steps an epoch. stop() is asked
+    # after steps 1..7 and once more after the epoch has ended: 8 times.
+    whole, whole_history = run(rows)
+    states = []
+    _, history = run(rows, stop=stop_after(n_checks), checkpoint=states.append)
+    assert history.interrupted and len(states) == 1
+    state = states[0]
+    assert (state.epoch, state.step) == where
+    if state.step:
+        assert history.stop_reason == (
+            f"interrupted after step {state.step} of epoch {state.epoch + 1}"
+        )
+    assert len(history) == state.epoch  # the unfinished epoch is not recorded
+
+    resumed, resumed_history = run(rows, resume=state)
+    np.testing.assert_array_equal(resumed.params, whole.params)
+    # The call's own history holds its epochs; its state, every epoch.
+    joined = resumed_history.state.history
+    assert joined.values == whole_history.values
+    assert len(resumed_history) == len(whole_history) - state.epoch
+    assert joined.best_epoch == whole_history.best_epoch
+    assert not resumed_history.interrupted
+
+
+def test_checkpoints_every_n_epochs_round_trip_through_a_file(rows, tmp_path):
+    whole, _ = run(rows)
+    saved = []
+    run(rows, checkpoint=saved.append, checkpoint_every=2)
+    assert [(s.epoch, s.step) for s in saved] == [(2, 0), (4, 0)]
+    path = save_checkpoint(tmp_path / "c.npz", saved[0], {"note": "x"})
+    state, extra = load_checkpoint(path)
+    assert extra == {"note": "x"}
+    resumed, _ = run(rows, resume=state)
+    np.testing.assert_array_equal(resumed.params, whole.params)
+
+
+def test_full_batch_runs_resume_too(rows):
+    config = TrainConfig(epochs=6, seed=1)
+    whole, _ = run(rows, config)
+    states = []
+    run(rows, config, stop=stop_after(3), checkpoint=states.append)
+    assert (states[0].epoch, states[0].step) == (3, 0)
+    resumed, _ = run(rows, config, resume=states[0])
+    np.testing.assert_array_equal(resumed.params, whole.params)
+
+
+def test_a_state_from_another_network_is_refused(rows):
+    states = []
+    run(rows, stop=stop_after(2), checkpoint=states.append)
+    X, y, _, _ = rows
+    with pytest.raises(ConfigError, match=r"the saved run has 4282 parameters"):
+        train(Network([256, 8, 10], seed=0), X, y, CONFIG, resume=states[0])
+
+
+def test_damaged_checkpoints_are_named(rows, tmp_path):
+    states = []
+    run(rows, stop=stop_after(2), checkpoint=states.append)
+    path = save_checkpoint(tmp_path / "c.npz", states[0])
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(
+        ModelFileError, match=r"^not a valid barenet checkpoint: .*c.npz \("
+    ):
+        load_checkpoint(path)
+    with np.load(save_checkpoint(path, states[0])) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["params"][0] += 1
+    np.savez(path, **arrays)
+    with pytest.raises(ModelFileError, match="SHA-256 does not match"):
+        load_checkpoint(path)
+
+
+# -- pausing between calls (History.state) ---------------------------------
 
 
 @pytest.mark.parametrize(
@@ -29,9 +173,9 @@ def test_resumed_training_equals_training_without_a_pause(options, rng):
     paused = Network([5, 6, 3], seed=0)
     first = train(paused, X, y, config, callbacks=[lambda h: len(h) == 4])
     assert len(first) == 4 and first.state is not None
-    assert first.state["epoch"] == 4
+    assert first.state.epoch == 4
     rest = train(paused, X, y, config, resume=first.state)
-    assert len(rest) == 6 and rest.state["epoch"] == 10
+    assert len(rest) == 6 and rest.state.epoch == 10
     np.testing.assert_array_equal(paused.params, whole.params)
     assert first["cost"] + rest["cost"] == history["cost"]
 
@@ -54,3 +198,78 @@ def test_a_finished_run_has_nothing_left_to_resume(rng):
             TrainConfig(epochs=5, optimizer="adam"),
             resume=done.state,
         )
+
+
+# -- the command: Ctrl-C, then --resume -------------------------------------
+
+ARGS = [
+    "train",
+    *("--hidden", "16", "--batch-size", "50", "--epochs", "150"),
+    *("--optimizer", "adam", "--lr", "0.01", "--checkpoint-every", "1"),
+    *("--quiet", "--samples", "0"),
+]
+
+
+def test_ctrl_c_saves_a_loadable_model_and_resume_finishes_the_same(tmp_path):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    whole = subprocess.run(
+        [sys.executable, "-m", "barenet", *ARGS, "--out", str(tmp_path / "a")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert whole.returncode == 0, whole.stderr
+
+    # Ctrl-C once the first checkpoint is written: the run stops after the
+    # step in progress and saves everything.
+    out = tmp_path / "b"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "barenet", *ARGS, "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    deadline = time.monotonic() + 120
+    while not (out / "checkpoint.npz").exists():
+        assert time.monotonic() < deadline and child.poll() is None
+        time.sleep(0.01)
+    child.send_signal(signal.SIGINT)
+    said, errors = child.communicate(timeout=120)
+    assert child.returncode == 130, errors
+    assert "Stopped (interrupted) after" in said
+    assert f"Resume with: barenet train --resume {out}" in said
+    report = json.loads((out / "report.json").read_text())
+    assert report["interrupted"] is True
+    assert report["stop_reason"].startswith("interrupted after")
+    interrupted = load_model(out / "model.npz")
+    assert interrupted.sizes == (256, 16, 10)
+
+    assert main(["train", "--resume", str(out), "--quiet"]) == 0
+    finished = load_model(out / "model.npz")
+    np.testing.assert_array_equal(
+        finished.params, load_model(tmp_path / "a" / "model.npz").params
+    )
+    report = json.loads((out / "report.json").read_text())
+    expected = json.loads((tmp_path / "a" / "report.json").read_text())
+    assert report["history"] == expected["history"]
+    assert report["interrupted"] is False
+
+
+def test_resume_mistakes(tmp_path, capsys):
+    assert main(["train", "--resume", str(tmp_path)]) == 1
+    assert f"{tmp_path} holds no checkpoint.npz: only runs started with" in (
+        capsys.readouterr().err
+    )
+    table = tmp_path / "t.csv"
+    table.write_text("a,b\n" + "".join(f"{i},{i % 2}\n" for i in range(20)))
+    out = tmp_path / "r"
+    args = ["train", "--csv", str(table), "--epochs", "2", "--quiet"]
+    assert main([*args, "--checkpoint-every", "1", "--out", str(out)]) == 0
+    table.write_text("a,b\n" + "".join(f"{i},{i % 3}\n" for i in range(20)))
+    capsys.readouterr()
+    assert main(["train", "--resume", str(out)]) == 1
+    assert f"the data changed since the run in {out} was saved" in (
+        capsys.readouterr().err
+    )

@@ -278,6 +278,11 @@ class _opened:
             raise ImageError(
                 f"cannot read {label}: {exc.strerror or exc}"
             ) from None
+        except Exception as exc:  # Pillow's header parsers raise many kinds
+            raise ImageError(
+                f"cannot decode {label}: the file is damaged or truncated "
+                f"({type(exc).__name__}: {exc})"
+            ) from None
         try:
             _check_size(self.image.size, label, max_pixels)
         except ImageError:

@@ -21,7 +21,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -53,7 +55,7 @@ def save_model(net: Network, path: str | os.PathLike[str]) -> Path:
         "format_version": FORMAT_VERSION,
         "architecture": {**net.architecture(), "init": net.init},
         "info": net.info,
-        "arrays_sha256": _digest(arrays),
+        "arrays_sha256": arrays_sha256(arrays),
     }
     try:
         text = json.dumps(metadata, allow_nan=False)
@@ -85,15 +87,24 @@ def load_model(path: str | os.PathLike[str]) -> Network:
         raise ModelFileError(f"{path} is a folder, not a model file") from None
     except BarenetError as exc:
         _invalid(path, str(exc))
-    except (
-        OSError,
-        ValueError,
-        KeyError,
-        EOFError,
-        TypeError,
-        zipfile.BadZipFile,
-    ) as exc:
+    except READ_ERRORS as exc:
         _invalid(path, f"{type(exc).__name__}: {exc}")
+
+
+READ_ERRORS = (
+    OSError,
+    ValueError,
+    KeyError,
+    EOFError,
+    TypeError,
+    IndexError,
+    struct.error,
+    zlib.error,
+    zipfile.BadZipFile,
+    NotImplementedError,  # zipfile: an unknown version or compression
+    RuntimeError,  # zipfile: an encrypted member
+)
+"""What reading a damaged ``.npz`` can raise, from zipfile, zlib or NumPy."""
 
 
 def _load(path: Path) -> Network:
@@ -138,7 +149,7 @@ def _from_archive(path: Path, archive: np.lib.npyio.NpzFile) -> Network:
                     f"needs {net.dtype} {target.shape}",
                 )
             arrays[name] = arr
-    if _digest(arrays) != meta["arrays_sha256"]:
+    if arrays_sha256(arrays) != meta["arrays_sha256"]:
         _invalid(
             path,
             "the arrays' SHA-256 does not match the metadata; the file was "
@@ -204,7 +215,7 @@ def _layer_arrays(net: Network) -> dict[str, NDArray[Any]]:
     return arrays
 
 
-def _digest(arrays: dict[str, NDArray[Any]]) -> str:
+def arrays_sha256(arrays: dict[str, NDArray[Any]]) -> str:
     """SHA-256 over each array's name, dtype, shape and bytes, in order."""
     h = hashlib.sha256()
     for name in sorted(arrays):

@@ -54,7 +54,7 @@ from barenet.errors import ConfigError, ModelFileError
 from barenet.functions import Array, log_softmax, softmax, softplus
 from barenet.io import load_model, save_model
 from barenet.network import DTYPES, Network
-from barenet.training import History, TrainConfig, train
+from barenet.training import History, TrainConfig, TrainState, train
 
 
 def _sigmoid_log_scores(Z: Array) -> Array:
@@ -455,7 +455,7 @@ default "sgd"
         y: NDArray[Any],
         config: TrainConfig,
         sample_weight: ArrayLike | None,
-        resume: dict[str, Any] | None = None,
+        resume: TrainState | None = None,
         one_epoch: bool = False,
     ) -> None:
         """Run barenet's training and record its history."""

@@ -23,11 +23,22 @@ last good epoch, so that nothing non-finite is left to save.
 
 The library prints nothing. To watch or stop training, pass callbacks:
 each is called as ``callback(history)`` after every epoch, and training
-stops after the epoch in which one returns True.
+stops after the epoch in which one returns True. To stop sooner, pass
+``stop``, a function asked after every gradient step (Ctrl-C sets it in
+the command line): training then stops after that step.
+
+A run can be continued exactly where it stopped. ``TrainState`` holds all
+that changes while training (weights, optimizer and schedule state, the
+random generators, the history, the position inside the epoch); with
+``checkpoint`` and ``checkpoint_every``, ``train`` hands one over every few
+epochs and when ``stop`` ends a run, and ``train(..., resume=state)``
+carries on from it. A resumed run ends with the same weights, bit for bit,
+as one that was never stopped.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -183,17 +194,19 @@ class History:
     ``best_epoch`` (counted from 1) is the epoch whose weights early
     stopping restored; ``stop_reason`` says why training ended before its
     last epoch, if it did; ``diverged`` is True when that reason is a
-    non-finite cost or weight. ``state`` is where training stopped, for
-    ``train(..., resume=history.state)``: the epochs done, the optimizer's
-    and schedule's state and the random generators' (plain numbers and
-    NumPy arrays).
+    non-finite cost or weight; ``interrupted`` is True when ``stop`` ended
+    it. ``state`` is where training stopped (a ``TrainState``), for
+    ``train(..., resume=history.state)``; its own ``history`` holds every
+    epoch since the run began, while a resumed call's History holds the
+    epochs of that call alone.
     """
 
     values: dict[str, list[float]] = field(default_factory=dict)
     best_epoch: int | None = None
     stop_reason: str | None = None
     diverged: bool = False
-    state: dict[str, Any] | None = None
+    interrupted: bool = False
+    state: TrainState | None = None
 
     def append(self, figures: dict[str, float]) -> None:
         """Record one epoch's figures."""
@@ -221,6 +234,46 @@ class History:
 Callback = Callable[[History], bool | None]
 
 
+@dataclass
+class TrainState:
+    """Everything that changes while training: enough to resume exactly.
+
+    Attributes
+    ----------
+    epoch : int
+        Epochs completed.
+    step : int
+        Gradient steps taken in the epoch after those (0 between epochs).
+    params : ndarray
+        The network's parameters.
+    optimizer, schedule : dict
+        Their ``state_dict()``.
+    rngs : dict
+        ``bit_generator.state`` of the shuffling, dropout and augmentation
+        generators. In the middle of an epoch, shuffling and augmentation
+        are given as they were when the epoch began, so that resuming
+        draws the epoch's order and images again.
+    history : History
+    costs : list of float
+        Costs of the steps taken in the current epoch.
+    last_good : ndarray
+        Parameters at the start of the current epoch (divergence guard).
+    best : (cost, epoch, params) or None
+        Early stopping's best epoch so far.
+    """
+
+    epoch: int
+    step: int
+    params: Array
+    optimizer: dict[str, Any]
+    schedule: dict[str, Any]
+    rngs: dict[str, Any]
+    history: History
+    costs: list[float]
+    last_good: Array
+    best: tuple[float, int, Array] | None
+
+
 def train(
     net: Network,
     X: ArrayLike,
@@ -232,7 +285,10 @@ def train(
     callbacks: Sequence[Callback] = (),
     sample_weight: ArrayLike | None = None,
     image_shape: tuple[int, int] | None = None,
-    resume: dict[str, Any] | None = None,
+    stop: Callable[[], bool] | None = None,
+    checkpoint: Callable[[TrainState], object] | None = None,
+    checkpoint_every: int | None = None,
+    resume: TrainState | None = None,
 ) -> History:
     """Train ``net`` in place on samples X with integer labels y.
 
@@ -257,13 +313,24 @@ def train(
     image_shape : (height, width), optional
         How rows fold into images, for augmentation; square images are
         assumed when not given.
-    resume : dict, optional
-        The ``state`` of the History of an earlier call with the same
-        config and data, to go on where it stopped: epochs are counted on
-        from the epochs it had done, up to ``config.epochs`` in all, and
-        the optimizer, the schedule, the shuffles, dropout and
-        augmentation carry on as if training had never paused. (Early
-        stopping starts afresh: its best epoch is not carried over.)
+    stop : callable, optional
+        Asked ``stop()`` after every gradient step; when it returns True,
+        training stops after that step and ``history.interrupted`` is True.
+        The epoch in progress is not recorded in the history.
+    checkpoint : callable, optional
+        Called as ``checkpoint(state)`` with a ``TrainState`` after every
+        ``checkpoint_every`` epochs (if given) and when ``stop`` ends the
+        run, before early stopping puts back its best weights.
+    checkpoint_every : int, optional
+        Epochs between calls of ``checkpoint``.
+    resume : TrainState, optional
+        Continue a run from this state (``history.state`` of an earlier
+        call, or a checkpoint), given the same network shape, data, config
+        and seed as the run that saved it: epochs are counted on from those
+        done, up to ``config.epochs`` in all, and everything (optimizer,
+        schedule, shuffles, dropout, augmentation, early stopping, the
+        position inside an epoch) carries on as if training had never
+        paused.
 
     Returns
     -------
@@ -303,9 +370,18 @@ def train(
             )
         w = None if w is None else w[kept]
     Y = one_hot(labels, net.n_outputs, net.dtype)
+    if checkpoint_every is not None and not (
+        isinstance(checkpoint_every, int) and checkpoint_every >= 1
+    ):
+        raise ConfigError(
+            f"checkpoint_every must be a whole number >= 1, got "
+            f"{checkpoint_every!r}"
+        )
     run = _Run(net, config, image_shape)
+    run.stop, run.checkpoint = stop, checkpoint
+    run.checkpoint_every = checkpoint_every
     if resume is not None:
-        run.resume(resume)
+        run.restore(resume)
     return run.loop(X_, Y, w, test, validation, callbacks)
 
 
@@ -342,44 +418,16 @@ class _Run:
         self.dropout_rng = np.random.default_rng(extra[0])
         self.augment_rng = np.random.default_rng(extra[1])
         self.history = History()
+        self.past = History()  # epochs of earlier calls, when resumed
         self.last_good = net.params.copy()
         self.best: tuple[float, int, Array] | None = None
-        self.start = 0
-
-    def resume(self, state: dict[str, Any]) -> None:
-        """Go on from ``History.state`` of an earlier run; see ``train``."""
-        done = int(state["epoch"])
-        if done >= self.config.epochs:
-            raise ConfigError(
-                f"the run to resume has done {done} epochs and config.epochs "
-                f"is {self.config.epochs}, so nothing is left to train; set "
-                f"epochs above {done}"
-            )
-        self.start = done
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.schedule.load_state_dict(state["schedule"])
-        for name, rng in self._generators().items():
-            rng.bit_generator.state = state[name]
-
-    def state(self) -> dict[str, Any]:
-        """Where the run stands, for ``resume``."""
-        generators = {
-            name: rng.bit_generator.state
-            for name, rng in self._generators().items()
-        }
-        return {
-            "epoch": self.start + len(self.history),
-            "optimizer": self.optimizer.state_dict(),
-            "schedule": self.schedule.state_dict(),
-            **generators,
-        }
-
-    def _generators(self) -> dict[str, np.random.Generator]:
-        return {
-            "shuffle_rng": self.shuffle_rng,
-            "dropout_rng": self.dropout_rng,
-            "augment_rng": self.augment_rng,
-        }
+        # Where the run stands, and how it may be stopped and saved.
+        self.epoch, self.step = 0, 0
+        self.costs: list[float] = []
+        self.epoch_rngs = self._rng_states()
+        self.stop: Callable[[], bool] | None = None
+        self.checkpoint: Callable[[TrainState], object] | None = None
+        self.checkpoint_every: int | None = None
 
     def loop(
         self,
@@ -392,7 +440,7 @@ class _Run:
     ) -> History:
         """Run the epochs; see ``train``."""
         history, config = self.history, self.config
-        for epoch in range(self.start, config.epochs):
+        for epoch in range(self.epoch, config.epochs):
             self.optimizer.lr = self.schedule.lr_at(epoch)
             figures = self._epoch(epoch, X, Y, w)
             if figures is None:
@@ -407,20 +455,105 @@ class _Run:
             watched = figures.get("validation_cost", figures["cost"])
             self.schedule.update(watched)
             stop = self._early_stop(epoch, watched)
+            self.epoch, self.step, self.costs = epoch + 1, 0, []
+            every = self.checkpoint_every
+            if self.checkpoint and every and self.epoch % every == 0:
+                self.checkpoint(self.state())
             if any([bool(callback(history)) for callback in callbacks]):
                 break
             if stop:
                 break
+            more = self.epoch < config.epochs
+            if more and self.stop is not None and self.stop():
+                self._interrupt()
+                break
         self._restore_best()
         history.state = self.state()
         return history
+
+    def _interrupt(self) -> None:
+        """Mark the run as stopped by ``stop`` and hand over its state."""
+        where = f"step {self.step} of epoch {self.epoch + 1}"
+        if self.step == 0:
+            where = f"epoch {self.epoch}"
+        self.history.interrupted = True
+        self.history.stop_reason = f"interrupted after {where}"
+        if self.checkpoint:
+            self.checkpoint(self.state())
+
+    def _rng_states(self) -> dict[str, Any]:
+        return {
+            name: copy.deepcopy(rng.bit_generator.state)
+            for name, rng in (
+                ("shuffle", self.shuffle_rng),
+                ("dropout", self.dropout_rng),
+                ("augment", self.augment_rng),
+            )
+        }
+
+    def state(self) -> TrainState:
+        """Where the run stands; see ``TrainState``."""
+        rngs = self._rng_states()
+        if self.step:  # mid-epoch: the epoch's own draws, to be replayed
+            rngs["shuffle"] = copy.deepcopy(self.epoch_rngs["shuffle"])
+            rngs["augment"] = copy.deepcopy(self.epoch_rngs["augment"])
+        best = self.best
+        return TrainState(
+            epoch=self.epoch,
+            step=self.step,
+            params=self.net.params.copy(),
+            optimizer=self.optimizer.state_dict(),
+            schedule=self.schedule.state_dict(),
+            rngs=rngs,
+            history=_joined(self.past, self.history),
+            costs=list(self.costs),
+            last_good=self.last_good.copy(),
+            best=None if best is None else (best[0], best[1], best[2].copy()),
+        )
+
+    def restore(self, state: TrainState) -> None:
+        """Continue from ``state``: the inverse of ``state()``."""
+        if state.params.shape != self.net.params.shape:
+            raise ConfigError(
+                f"the saved run has {state.params.size} parameters, this "
+                f"network {self.net.params.size}: resume with the network "
+                "the run was saved from"
+            )
+        np.copyto(self.net.params, state.params)
+        self.optimizer.load_state_dict(state.optimizer)
+        self.schedule.load_state_dict(state.schedule)
+        for name, rng in (
+            ("shuffle", self.shuffle_rng),
+            ("dropout", self.dropout_rng),
+            ("augment", self.augment_rng),
+        ):
+            rng.bit_generator.state = copy.deepcopy(state.rngs[name])
+        self.epoch_rngs = self._rng_states()
+        if state.epoch >= self.config.epochs and not state.step:
+            raise ConfigError(
+                f"the run to resume has done {state.epoch} epochs and "
+                f"config.epochs is {self.config.epochs}, so nothing is left "
+                f"to train; set epochs above {state.epoch}"
+            )
+        # This call's history starts empty; the epochs before it are kept
+        # apart, to be joined again in state().
+        self.past = _joined(state.history, History())
+        self.past.interrupted, self.past.stop_reason = False, None
+        self.epoch, self.step = state.epoch, state.step
+        self.costs = list(state.costs)
+        np.copyto(self.last_good, state.last_good)
+        best = state.best
+        self.best = None if best is None else (best[0], best[1], best[2].copy())
 
     def _epoch(
         self, epoch: int, X: Array, Y: Array, w: Array | None
     ) -> dict[str, float] | None:
         """One pass over the rows; None if training diverged in it."""
         net, config = self.net, self.config
-        np.copyto(self.last_good, net.params)
+        if self.step == 0:  # a new epoch (not one resumed part-way)
+            np.copyto(self.last_good, net.params)
+            self.epoch_rngs = self._rng_states()
+            self.costs = []
         if config.augment:
             assert self.image_shape is not None
             X = augment_images(
@@ -431,12 +564,16 @@ class _Run:
                 max_rotation=config.max_rotation,
                 max_scale=config.max_scale,
             )
-        costs = []
-        batches = _batches(X, Y, w, config.batch_size, self.shuffle_rng)
+        costs = self.costs
+        n_steps = _n_batches(X.shape[0], config.batch_size)
+        batches = _batches(
+            X, Y, w, config.batch_size, self.shuffle_rng, skip=self.step
+        )
         # Overflow on the way to divergence is not worth a warning: the
         # checks below catch its result and say what happened.
         with np.errstate(over="ignore", invalid="ignore"):
             for Xb, Yb, wb in batches:
+                self.step += 1
                 if wb is not None and not np.any(wb > 0):
                     continue
                 cost, grad = net._cost_and_gradient(
@@ -447,11 +584,16 @@ class _Run:
                     return None
                 self.optimizer.step(net.params, grad)
                 costs.append(cost)
+                if self.step < n_steps and self.stop and self.stop():
+                    break  # Ctrl-C, say: stop after this step
         # A weight that is not finite makes the next step's cost not finite,
         # which the check above catches; so the weights need checking only
         # once, after the epoch's last step, not at every step.
         if not np.all(np.isfinite(net.params)):
             self._diverged(epoch, "a weight")
+            return None
+        if self.step < n_steps:  # stopped part-way through the epoch
+            self._interrupt()
             return None
         # train() made sure some row has a positive weight, so some batch
         # of every epoch does, and took a step.
@@ -497,16 +639,44 @@ def _batches(
     w: Array | None,
     batch_size: int | None,
     rng: np.random.Generator,
+    skip: int = 0,
 ) -> Iterator[tuple[Array, Array, Array | None]]:
-    """The epoch's batches (X, Y, weights): all at once, or shuffled slices."""
+    """The epoch's batches (X, Y, weights): all at once, or shuffled slices.
+
+    ``skip`` leaves out the first batches, already taken before a resume.
+    """
     n = X.shape[0]
     if batch_size is None or batch_size >= n:
-        yield X, Y, w
+        if not skip:
+            yield X, Y, w
         return
     order = rng.permutation(n)
-    for start in range(0, n, batch_size):
+    for start in range(skip * batch_size, n, batch_size):
         rows = order[start : start + batch_size]
         yield X[rows], Y[rows], None if w is None else w[rows]
+
+
+def _joined(past: History, now: History) -> History:
+    """One history of the epochs in ``past`` and then ``now``; flags of now."""
+    names = [*past.values, *(k for k in now.values if k not in past.values)]
+    values = {
+        name: [*past.values.get(name, []), *now.values.get(name, [])]
+        for name in names
+    }
+    return History(
+        values,
+        best_epoch=now.best_epoch,
+        stop_reason=now.stop_reason,
+        diverged=now.diverged,
+        interrupted=now.interrupted,
+    )
+
+
+def _n_batches(n: int, batch_size: int | None) -> int:
+    """Gradient steps in an epoch of n rows."""
+    if batch_size is None or batch_size >= n:
+        return 1
+    return -(-n // batch_size)
 
 
 def _test_figures(net: Network, X: Array, y: np.ndarray) -> dict[str, float]:

@@ -18,7 +18,6 @@ import dataclasses
 import shutil
 import signal
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -27,6 +26,14 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from barenet.cli.checkpoints import (
+    CHECKPOINT,
+    Checkpointer,
+    Resumed,
+    add_checkpoint_options,
+    check_same_data,
+    resumed_args,
+)
 from barenet.cli.options import rows_or_fraction
 from barenet.cli.training_options import (
     add_training_options,
@@ -35,6 +42,7 @@ from barenet.cli.training_options import (
 )
 from barenet.data import DATASETS, Dataset, load_csv, load_dataset
 from barenet.errors import ConfigError
+from barenet.evaluation import accuracy, exact_match
 from barenet.heldout import hold_out
 from barenet.io import save_model
 from barenet.network import Network
@@ -110,16 +118,22 @@ def add_parser(commands: Any) -> None:
         action="store_true",
         help="no progress bar and no digit drawings",
     )
+    add_checkpoint_options(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    resumed = None
+    if args.resume is not None:
+        args, resumed = resumed_args(args)
     recipe = recipe_from_args(args)
     config = dataclasses.replace(recipe.train, seed=args.seed)
     config.check()
-    out = make_run_dir(args.out)
+    out = args.out if resumed else make_run_dir(args.out)
     data = _load_data(args)
     print(f"Data: X {data.X.shape}, Y {data.Y.shape} from {data.source}")
+    if resumed:
+        check_same_data(data, resumed, out)
 
     held = hold_out(data, args.test_size, args.seed)
     train_rows, test_rows = held.train_rows, held.test_rows
@@ -132,9 +146,12 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"Network: {describe_network(net)}, {len(net.params)} parameters")
 
+    if resumed:
+        at = resumed.state
+        print(f"Resuming {out} after step {at.step} of epoch {at.epoch + 1}")
     X_test, y_test = data.X[test_rows], data.y[test_rows]
     with _StopOnInterrupt() as stop:
-        started = time.perf_counter()
+        checkpointer = Checkpointer(out / CHECKPOINT, args, data, resumed)
         history = _train_with_progress(
             net,
             data.X[train_rows],
@@ -145,11 +162,17 @@ def run(args: argparse.Namespace) -> int:
             stop,
             quiet=args.quiet,
             image_shape=data.image_shape,
+            checkpointer=checkpointer,
+            checkpoint_every=args.checkpoint_every,
+            resumed=resumed,
         )
-        seconds = time.perf_counter() - started
+        seconds = checkpointer.seconds()
+    if history.state is not None:  # every epoch, those before a resume too
+        history = history.state.history
 
-    final = history.last()
-    state = "Stopped early (interrupted)" if stop.requested else "Trained"
+    # A run stopped inside its first epoch has no history: measure it now.
+    final = history.last() or _figures_now(net, X_test, y_test)
+    state = "Stopped (interrupted)" if history.interrupted else "Trained"
     print(
         f"{state} after {len(history)} {_steps_name(config)} in {seconds:.2f} s"
     )
@@ -157,7 +180,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"Stopped: {history.stop_reason}")
     if history.best_epoch is not None:
         print(f"Restored the weights of epoch {history.best_epoch}")
-    print(f"Final training cost: {final['cost']:.4f}")
+    if "cost" in final:
+        print(f"Final training cost: {final['cost']:.4f}")
     print(
         f"Test accuracy: {final['test_accuracy']:.2%} (argmax), "
         f"{final['test_exact']:.2%} (exact match, the seed's measure)"
@@ -177,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
         config,
         history,
         seconds,
-        stop.requested,
+        history.interrupted,
         (len(train_rows), len(test_rows)),
     )
     report["data"]["split"] = held.record
@@ -185,6 +209,8 @@ def run(args: argparse.Namespace) -> int:
     files = _write_run(
         out, net, report, history, data, X_test[:shown], y_test[:shown], guesses
     )
+    if checkpointer.saved:
+        files.append(CHECKPOINT)
     print(
         f"Wrote {len(files)} files to {out}{'/' if not str(out).endswith('/') else ''}:"
     )
@@ -193,6 +219,8 @@ def run(args: argparse.Namespace) -> int:
     if history.diverged:
         print(f"barenet train: error: {history.stop_reason}", file=sys.stderr)
         return 1
+    if history.interrupted:
+        print(f"Resume with: barenet train --resume {out}")
     return 130 if stop.requested else 0
 
 
@@ -220,11 +248,22 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
-class _StopOnInterrupt:
-    """Turn the first Ctrl-C into a request to stop after this iteration.
+def _figures_now(
+    net: Network, X_test: np.ndarray, y_test: np.ndarray
+) -> dict[str, float]:
+    """Test figures of the network as it is (no training cost)."""
+    P = net.predict_proba(X_test)
+    return {
+        "test_accuracy": accuracy(y_test, np.argmax(P, axis=1)),
+        "test_exact": exact_match(P, y_test),
+    }
 
-    Used as a training callback: it returns True once Ctrl-C was pressed.
-    A second Ctrl-C interrupts at once.
+
+class _StopOnInterrupt:
+    """Turn the first Ctrl-C into a request to stop after this step.
+
+    Passed to ``train`` as ``stop``: calling it says whether Ctrl-C was
+    pressed. A second Ctrl-C interrupts at once.
     """
 
     def __init__(self) -> None:
@@ -243,7 +282,7 @@ class _StopOnInterrupt:
             raise KeyboardInterrupt
         self.requested = True
 
-    def __call__(self, history: History) -> bool:
+    def __call__(self) -> bool:
         return self.requested
 
 
@@ -256,11 +295,15 @@ def _train_with_progress(
     y_test: np.ndarray,
     stop: _StopOnInterrupt,
     quiet: bool,
-    image_shape: tuple[int, int] | None = None,
+    image_shape: tuple[int, int] | None,
+    checkpointer: Checkpointer,
+    checkpoint_every: int | None,
+    resumed: Resumed | None,
 ) -> History:
     """train(), with a progress bar on a terminal unless quiet."""
     with tqdm(
         total=config.epochs,
+        initial=resumed.state.epoch if resumed else 0,
         unit="it",
         desc="Training",
         leave=False,
@@ -284,8 +327,12 @@ def _train_with_progress(
             config,
             X_test=X_test,
             y_test=y_test,
-            callbacks=[progress, stop],
+            callbacks=[progress],
             image_shape=image_shape,
+            stop=stop,
+            checkpoint=checkpointer,
+            checkpoint_every=checkpoint_every,
+            resume=resumed.state if resumed else None,
         )
 
 
@@ -364,9 +411,11 @@ def _write_run(
     save_model(net, out / "model.npz")
     report["model_file"] = "model.npz"
     write_report(out / "report.json", report)
-    plot_cost(history, out / "cost.png")
-    plot_accuracy(history, out / "accuracy.png")
-    files = ["model.npz", "report.json", "cost.png", "accuracy.png"]
+    files = ["model.npz", "report.json"]
+    if len(history):
+        plot_cost(history, out / "cost.png")
+        plot_accuracy(history, out / "accuracy.png")
+        files += ["cost.png", "accuracy.png"]
     if len(y) and data.image_shape is not None:
         plot_digits(
             X.reshape(len(y), *data.image_shape),

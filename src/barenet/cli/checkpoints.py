@@ -1,0 +1,128 @@
+"""Checkpoints and ``--resume`` for ``barenet train``.
+
+With ``--checkpoint-every N`` a run saves ``checkpoint.npz`` in its folder
+every N epochs (see ``barenet.checkpoint``); Ctrl-C saves one too, after
+the gradient step in progress. Besides the training state, the file keeps
+the command's options and the data set's checksum, so that
+
+    barenet train --resume RUN_DIR
+
+needs nothing else: it loads the same data, checks that it has not
+changed, rebuilds the same network, and carries on. The resumed run ends
+exactly as an uninterrupted one would have, and writes its model, report
+and figures into RUN_DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from barenet.checkpoint import load_checkpoint, save_checkpoint
+from barenet.cli.options import positive_int
+from barenet.data import Dataset
+from barenet.errors import ConfigError
+from barenet.training import TrainState
+
+CHECKPOINT = "checkpoint.npz"
+_PATHS = ("data", "csv", "out")  # options that hold paths
+
+
+def add_checkpoint_options(p: argparse.ArgumentParser) -> None:
+    """Declare --checkpoint-every and --resume."""
+    p.add_argument(
+        "--checkpoint-every",
+        type=positive_int,
+        metavar="N",
+        help="save the run's state in its folder every N epochs, to resume "
+        "it later (Ctrl-C saves it too)",
+    )
+    p.add_argument(
+        "--resume",
+        type=Path,
+        metavar="RUN_DIR",
+        help="continue the run saved in RUN_DIR with its own options "
+        "(other options are ignored, except --quiet and --samples)",
+    )
+
+
+@dataclass
+class Resumed:
+    """A run to continue: its state, and what the command saved with it."""
+
+    state: TrainState
+    extra: dict[str, Any]
+
+
+def resumed_args(
+    args: argparse.Namespace,
+) -> tuple[argparse.Namespace, Resumed]:
+    """The saved run's options (output in RUN_DIR), and its state."""
+    folder = args.resume
+    path = folder / CHECKPOINT
+    if not path.is_file():
+        raise ConfigError(
+            f"{folder} holds no {CHECKPOINT}: only runs started with "
+            "--checkpoint-every N, or stopped with Ctrl-C, can be resumed"
+        )
+    state, extra = load_checkpoint(path)
+    saved = dict(extra.get("args") or {})
+    for name in _PATHS:
+        if saved.get(name) is not None:
+            saved[name] = Path(saved[name])
+    saved.update(
+        out=folder,
+        resume=None,
+        quiet=args.quiet,
+        samples=args.samples,
+        run=args.run,
+    )
+    return argparse.Namespace(**saved), Resumed(state, extra)
+
+
+def check_same_data(data: Dataset, resumed: Resumed, folder: Path) -> None:
+    """Refuse to continue a run on data other than its own."""
+    before = resumed.extra.get("data", {}).get("md5")
+    if before != data.md5:
+        raise ConfigError(
+            f"the data changed since the run in {folder} was saved: its md5 "
+            f"was {before}, now {data.md5}; resume with the same data"
+        )
+
+
+class Checkpointer:
+    """Saves the run's checkpoint; used as ``train(checkpoint=...)``."""
+
+    def __init__(
+        self,
+        path: Path,
+        args: argparse.Namespace,
+        data: Dataset,
+        resumed: Resumed | None,
+    ):
+        self.path = path
+        self.args = {
+            name: str(value) if isinstance(value, Path) else value
+            for name, value in vars(args).items()
+            if name not in ("run", "resume")
+        }
+        self.data = data.describe()
+        self.before = float(resumed.extra["seconds"]) if resumed else 0.0
+        self.started = time.perf_counter()
+        self.saved = False
+
+    def seconds(self) -> float:
+        """Training time so far, over every session of the run."""
+        return self.before + time.perf_counter() - self.started
+
+    def __call__(self, state: TrainState) -> None:
+        extra = {
+            "args": self.args,
+            "data": self.data,
+            "seconds": self.seconds(),
+        }
+        save_checkpoint(self.path, state, extra)
+        self.saved = True

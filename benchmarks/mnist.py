@@ -39,7 +39,7 @@ def main() -> None:
         ]
         print(" ".join(command))
         subprocess.run(
-            [sys.executable, "-m", *command[1:], "--out", str(out)],
+            [sys.executable, "-m", "barenet", *command[1:], "--out", str(out)],
             check=True,
             stdout=subprocess.DEVNULL,
         )

@@ -132,3 +132,46 @@ def test_dtype_float32_trains_saves_and_reports_float32(tmp_path, capsys):
     assert report["config"]["architecture"]["dtype"] == "float32"
     net = load_model(out / "model.npz")
     assert net.params.dtype == np.float32
+
+
+def test_threads_limits_the_matrix_products_while_training(
+    tmp_path, monkeypatch, capsys
+):
+    from threadpoolctl import threadpool_info
+
+    seen = []
+    import barenet.cli.train as cli_train
+
+    real_train = cli_train.train
+
+    def spy(*args, **kwargs):
+        seen.extend(
+            info["num_threads"]
+            for info in threadpool_info()
+            if info["user_api"] == "blas"
+        )
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(cli_train, "train", spy)
+    out = tmp_path / "r"
+    args = ["train", "--threads", "1", "--epochs", "2", "--out", str(out)]
+    assert main(args) == 0
+    assert seen and set(seen) == {1}
+    assert json.loads((out / "report.json").read_text())["threads"] == 1
+
+
+def test_threads_without_threadpoolctl_is_one_line(
+    tmp_path, monkeypatch, capsys
+):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)
+    status = main(
+        ["train", "--threads", "1", "--out", str(tmp_path / "r"), "--quiet"]
+    )
+    assert status == 1
+    assert capsys.readouterr().err == (
+        "barenet train: error: choosing the number of threads needs the "
+        "threadpoolctl package: pip install threadpoolctl (or leave the "
+        "thread count unset)\n"
+    )

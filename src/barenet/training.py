@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -598,7 +599,7 @@ class _Run:
         # train() made sure some row has a positive weight, so some batch
         # of every epoch does, and took a step.
         assert costs, "an epoch without a single step"
-        return {"cost": float(np.mean(costs))}
+        return {"cost": math.fsum(costs) / len(costs)}
 
     def _diverged(self, epoch: int, what: str) -> None:
         """Keep the last finite weights and say why training stopped."""

@@ -34,7 +34,7 @@ from barenet.cli.checkpoints import (
     check_same_data,
     resumed_args,
 )
-from barenet.cli.options import rows_or_fraction
+from barenet.cli.options import positive_int, rows_or_fraction
 from barenet.cli.training_options import (
     add_training_options,
     describe_network,
@@ -49,6 +49,7 @@ from barenet.network import Network
 from barenet.plots import plot_accuracy, plot_cost, plot_digits
 from barenet.runs import environment, make_run_dir, write_report
 from barenet.terminal import can_draw_blocks, draw_digits
+from barenet.threads import limit_threads
 from barenet.training import History, TrainConfig, train
 
 
@@ -107,6 +108,13 @@ def add_parser(commands: Any) -> None:
         help="run folder (default: runs/<date>-<time>)",
     )
     p.add_argument(
+        "--threads",
+        type=positive_int,
+        metavar="N",
+        help="threads per matrix product (default: one per core); on a "
+        "machine busy with other work, 1 is often several times faster",
+    )
+    p.add_argument(
         "--samples",
         type=int,
         default=5,
@@ -150,7 +158,9 @@ def run(args: argparse.Namespace) -> int:
         at = resumed.state
         print(f"Resuming {out} after step {at.step} of epoch {at.epoch + 1}")
     X_test, y_test = data.X[test_rows], data.y[test_rows]
-    with _StopOnInterrupt() as stop:
+    # Checkpoints saved before --threads existed do not hold it.
+    threads = getattr(args, "threads", None)
+    with _StopOnInterrupt() as stop, limit_threads(threads):
         checkpointer = Checkpointer(out / CHECKPOINT, args, data, resumed)
         history = _train_with_progress(
             net,
@@ -385,6 +395,7 @@ def _report(
         },
         "data": {**data.describe(), "n_train": split[0], "n_test": split[1]},
         "training_seconds": round(seconds, 4),
+        "threads": getattr(args, "threads", None),
         "epochs_completed": len(history),
         "best_epoch": history.best_epoch,
         "stop_reason": history.stop_reason,

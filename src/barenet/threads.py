@@ -1,0 +1,52 @@
+"""How many threads the matrix products use.
+
+NumPy hands every matrix product to its BLAS library (OpenBLAS in the
+wheels from PyPI), which starts one thread per core and shares each large
+product among them. On an idle machine that is the fastest way; on a
+machine busy with other work it can be the slowest, because each product
+waits for its last thread to be given a core: the seed experiment, which
+is a few thousand small products, was measured 10 to 20 times slower on
+two threads than on one while other programs kept both cores busy.
+
+Small products gain nothing from sharing, and OpenBLAS already runs them
+on one thread (on the shapes barenet's benchmarks use, two threads were
+never slower than one on an idle machine). So barenet does not choose a
+count itself; ``limit_threads`` lets the user choose one for a block of
+code, through threadpoolctl (an optional dependency).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from barenet.errors import ConfigError
+
+
+@contextmanager
+def limit_threads(threads: int | None) -> Iterator[None]:
+    """Run the block with at most ``threads`` BLAS threads.
+
+    None leaves the count as it is. Needs the threadpoolctl package.
+
+    Examples
+    --------
+    >>> with limit_threads(1):
+    ...     pass  # train here, one thread per matrix product
+    """
+    if threads is None:
+        yield
+        return
+    if not (isinstance(threads, int) and threads >= 1):
+        raise ConfigError(
+            f"threads must be a whole number >= 1, or None, got {threads!r}"
+        )
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        raise ConfigError(
+            "choosing the number of threads needs the threadpoolctl package: "
+            "pip install threadpoolctl (or leave the thread count unset)"
+        ) from None
+    with threadpool_limits(limits=threads, user_api="blas"):
+        yield

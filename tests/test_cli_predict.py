@@ -19,7 +19,7 @@ from barenet.training import TrainConfig, train
 def semeion_model(semeion, tmp_path_factory):
     """The seed's network, briefly trained on Semeion, saved."""
     net = Network([256, 30, 20, 10], seed=0)
-    train(net, semeion.X, semeion.y, TrainConfig(epochs=150))
+    train(net, semeion.X, semeion.y, TrainConfig(epochs=60))
     net.info = {"data": semeion.describe()}
     return net, save_model(net, tmp_path_factory.mktemp("m") / "model.npz")
 

@@ -204,7 +204,7 @@ def test_a_finished_run_has_nothing_left_to_resume(rng):
 
 ARGS = [
     "train",
-    *("--hidden", "16", "--batch-size", "50", "--epochs", "150"),
+    *("--hidden", "16", "--batch-size", "50", "--epochs", "60"),
     *("--optimizer", "adam", "--lr", "0.01", "--checkpoint-every", "1"),
     *("--quiet", "--samples", "0"),
 ]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -212,3 +214,90 @@ def test_paths_the_terminal_cannot_show_are_escaped(tmp_path):
     assert result.returncode == 1
     assert "cannot read the Semeion file" in result.stderr
     assert "\\xfc.data" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_failed_run_leaves_no_empty_folder(tmp_path):
+    result = run_cli("train", "--test-size", "1593", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "test size 1593 gives 1593 test rows out of 1593" in result.stderr
+    assert list((tmp_path / "runs").iterdir()) == []
+
+
+def test_seed_and_samples_must_be_whole_numbers_from_zero(tmp_path, capsys):
+    for option in ("--seed", "--samples"):
+        with pytest.raises(SystemExit) as info:
+            main(["train", option, "-1"])
+        assert info.value.code == 2
+        assert (
+            f"argument {option}: must be 0 or more, got -1"
+            in capsys.readouterr().err
+        )
+    result = run_cli(
+        "train", "--epochs", "2", "--samples", "0", "--out", str(tmp_path / "r")
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Actual" not in result.stdout
+    assert not (tmp_path / "r" / "samples.png").exists()
+    result = run_cli(
+        "train", "--epochs", "1", "--samples", "1", "--out", str(tmp_path / "s")
+    )
+    assert "Trained after 1 iteration in" in result.stdout
+    assert "1 test digit and the network's guesses:" in result.stdout
+
+
+def test_a_folder_in_use_by_another_run_is_refused(tmp_path):
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / ".barenet-run").write_text("12345\n")
+    result = run_cli("train", "--epochs", "1", "--out", str(tmp_path / "r"))
+    assert result.returncode == 1
+    assert "another barenet command is writing to" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == [
+        ".barenet-run"
+    ]
+
+
+def test_sigterm_stops_training_and_keeps_the_run(tmp_path):
+    command = [
+        sys.executable,
+        "-m",
+        "barenet",
+        "train",
+        "--epochs",
+        "100000",
+        "--out",
+        str(tmp_path / "r"),
+    ]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("Network:"):
+                break
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGTERM)
+        out = proc.stdout.read()
+        assert proc.wait(timeout=120) == 128 + signal.SIGTERM
+    assert "Stopped (interrupted) after" in out
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["interrupted"] is True
+    load_model(tmp_path / "r" / "model.npz")
+    assert not (tmp_path / "r" / ".barenet-run").exists()
+
+
+def test_a_huge_cost_is_reported_readably_and_as_valid_json(tmp_path):
+    result = run_cli(
+        "train",
+        "--epochs",
+        "3",
+        "--lr",
+        "1e6",
+        "--quiet",
+        "--out",
+        str(tmp_path / "r"),
+    )
+    line = next(
+        x
+        for x in result.stdout.splitlines()
+        if x.startswith("Final training cost")
+    )
+    assert len(line) < 40, line
+    json.loads((tmp_path / "r" / "report.json").read_text())

@@ -31,6 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from barenet._files import atomic_open
+from barenet._json import plain
 from barenet.errors import BarenetError, ModelFileError
 from barenet.network import Network
 
@@ -54,7 +55,7 @@ def save_model(net: Network, path: str | os.PathLike[str]) -> Path:
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "architecture": {**net.architecture(), "init": net.init},
-        "info": net.info,
+        "info": plain(net.info),
         "arrays_sha256": arrays_sha256(arrays),
     }
     try:

@@ -2,16 +2,20 @@
 
 A run folder holds ``model.npz``, ``report.json`` and the run's PNG
 figures. By default it is ``runs/<date>-<time>`` under the current folder.
-An existing folder that already holds a run is never written over.
+An existing folder that already holds a run is never written over, and
+two commands never write into the same folder at once.
 ``find_models`` lists the models in a folder of runs, newest first.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import os
 import platform
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,9 +23,14 @@ from typing import Any
 import numpy as np
 
 from barenet._files import atomic_write_text
+from barenet._json import plain
 from barenet.errors import ConfigError
 
 RUN_FILES = ("model.npz", "report.json")
+
+
+LOCK = ".barenet-run"
+"""A file that marks a run folder as being written by a running command."""
 
 
 def make_run_dir(
@@ -32,31 +41,74 @@ def make_run_dir(
     Raises ConfigError if ``out`` is a file or already holds a run.
     """
     if out is None:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        base = Path(root) / stamp
-        path, n = base, 1
-        while path.exists():
-            n += 1
-            path = base.with_name(f"{stamp}-{n}")
-    else:
-        path = Path(out)
-        if path.exists() and not path.is_dir():
-            raise ConfigError(
-                f"--out {path} is a file; give a folder for the run"
-            )
-        held = [name for name in RUN_FILES if (path / name).exists()]
-        if held:
-            raise ConfigError(
-                f"--out {path} already holds a run ({', '.join(held)}); choose "
-                "another folder, or delete that one first"
-            )
+        return _new_dated_folder(Path(root))
+    path = Path(out)
+    if str(out) == "":
+        raise ConfigError("--out is empty; give a folder for the run")
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"--out {path} is a file; give a folder for the run")
+    held = [name for name in RUN_FILES if (path / name).exists()]
+    if held:
+        raise ConfigError(
+            f"--out {path} already holds a run ({', '.join(held)}); choose "
+            "another folder, or delete that one first"
+        )
+    _mkdir(path, exist_ok=True)
+    return path
+
+
+def _new_dated_folder(root: Path) -> Path:
+    """runs/<date>-<time>, with -2, -3 ... if that is taken."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    for n in itertools.count(1):
+        path = root / (stamp if n == 1 else f"{stamp}-{n}")
+        # mkdir without exist_ok claims the name: two runs started in the
+        # same second cannot both get it.
+        if _mkdir(path, exist_ok=False):
+            return path
+    raise AssertionError("unreachable")
+
+
+def _mkdir(path: Path, exist_ok: bool) -> bool:
+    """Create path (and parents); False if it existed and exist_ok is False."""
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(parents=True, exist_ok=exist_ok)
+    except FileExistsError:
+        return False
     except OSError as exc:
         raise ConfigError(
             f"cannot create the run folder {path}: {exc.strerror or exc}"
         ) from None
-    return path
+    return True
+
+
+@contextlib.contextmanager
+def claim_run_dir(path: Path) -> Iterator[Path]:
+    """Hold the run folder for one command: a second one is refused.
+
+    The claim is a lock file created atomically in the folder and removed
+    when the command ends. A lock left by a killed command is reported
+    with the way to clear it.
+    """
+    lock = path / LOCK
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        raise ConfigError(
+            f"another barenet command is writing to {path} (it holds "
+            f"{lock}); wait for it, or delete that file if no command is"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write to the run folder {path}: {exc.strerror or exc}"
+        ) from None
+    try:
+        os.write(fd, f"{os.getpid()}\n".encode())
+        os.close(fd)
+        yield path
+    finally:
+        with contextlib.suppress(OSError):
+            lock.unlink()
 
 
 def environment() -> dict[str, str]:
@@ -72,10 +124,9 @@ def environment() -> dict[str, str]:
 
 
 def write_report(path: str | os.PathLike[str], report: dict[str, Any]) -> None:
-    """Write a JSON report atomically; refuses nan and inf."""
-    atomic_write_text(
-        path, json.dumps(report, indent=2, allow_nan=False) + "\n"
-    )
+    """Write a JSON report atomically; nan and inf are written as null."""
+    text = json.dumps(plain(report), indent=2, allow_nan=False)
+    atomic_write_text(path, text + "\n")
 
 
 def find_models(root: str | os.PathLike[str] = "runs") -> list[Path]:

@@ -19,6 +19,19 @@ def positive_int(text: str) -> int:
     return value
 
 
+def non_negative_int(text: str) -> int:
+    """A whole number >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number, got {text!r}"
+        ) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
 def positive_float(text: str) -> float:
     """A finite number > 0."""
     value = _float(text)
@@ -62,3 +75,21 @@ def _float(text: str) -> float:
             f"expected a finite number, got {text!r}"
         )
     return value
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Help that shows defaults, but not "(default: None)" for options whose
+    absence the help text itself explains, and keeps the description's
+    paragraphs."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default is None or action.default is False:
+            return action.help or ""
+        return super()._get_help_string(action) or ""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        paragraphs = text.replace("``", "").strip().split("\n\n")
+        return "\n\n".join(
+            super(HelpFormatter, self)._fill_text(p, width, indent)
+            for p in paragraphs
+        )

@@ -14,6 +14,7 @@ preset's value.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import shutil
 import signal
@@ -34,7 +35,12 @@ from barenet.cli.checkpoints import (
     check_same_data,
     resumed_args,
 )
-from barenet.cli.options import positive_int, rows_or_fraction
+from barenet.cli.options import (
+    HelpFormatter,
+    non_negative_int,
+    positive_int,
+    rows_or_fraction,
+)
 from barenet.cli.training_options import (
     add_training_options,
     describe_network,
@@ -43,11 +49,16 @@ from barenet.cli.training_options import (
 from barenet.data import DATASETS, Dataset, load_csv, load_dataset
 from barenet.errors import ConfigError
 from barenet.evaluation import accuracy, exact_match
-from barenet.heldout import hold_out
+from barenet.heldout import HeldOut, hold_out
 from barenet.io import save_model
 from barenet.network import Network
-from barenet.plots import plot_accuracy, plot_cost, plot_digits
-from barenet.runs import environment, make_run_dir, write_report
+from barenet.recipes import Recipe
+from barenet.runs import (
+    claim_run_dir,
+    environment,
+    make_run_dir,
+    write_report,
+)
 from barenet.terminal import can_draw_blocks, draw_digits
 from barenet.threads import limit_threads
 from barenet.training import History, TrainConfig, train
@@ -58,7 +69,7 @@ def add_parser(commands: Any) -> None:
         "train",
         help="train a network (by default the seed experiment on Semeion)",
         description=__doc__,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     source = p.add_mutually_exclusive_group()
     source.add_argument(
@@ -97,7 +108,7 @@ def add_parser(commands: Any) -> None:
     )
     p.add_argument(
         "--seed",
-        type=int,
+        type=non_negative_int,
         default=0,
         help="seed of the shuffle and of the initial weights",
     )
@@ -116,7 +127,7 @@ def add_parser(commands: Any) -> None:
     )
     p.add_argument(
         "--samples",
-        type=int,
+        type=non_negative_int,
         default=5,
         metavar="N",
         help="test digits to show with their guesses",
@@ -137,7 +148,31 @@ def run(args: argparse.Namespace) -> int:
     recipe = recipe_from_args(args)
     config = dataclasses.replace(recipe.train, seed=args.seed)
     config.check()
-    out = args.out if resumed else make_run_dir(args.out)
+    if resumed:
+        with claim_run_dir(args.out):
+            return _run(args, recipe, config, args.out, resumed)
+    out = make_run_dir(args.out)
+    try:
+        with claim_run_dir(out):
+            return _run(args, recipe, config, out, None)
+    finally:
+        _remove_if_empty(out)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    """Remove a run folder that a failed run left empty."""
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # fails, as it should, unless the folder is empty
+
+
+def _run(
+    args: argparse.Namespace,
+    recipe: Recipe,
+    config: TrainConfig,
+    out: Path,
+    resumed: Resumed | None,
+) -> int:
+    """Load, train, report and write the run folder ``out``."""
     data = _load_data(args)
     print(f"Data: X {data.X.shape}, Y {data.Y.shape} from {data.source}")
     if resumed:
@@ -157,26 +192,45 @@ def run(args: argparse.Namespace) -> int:
     if resumed:
         at = resumed.state
         print(f"Resuming {out} after step {at.step} of epoch {at.epoch + 1}")
-    X_test, y_test = data.X[test_rows], data.y[test_rows]
     # Checkpoints saved before --threads existed do not hold it.
     threads = getattr(args, "threads", None)
     with _StopOnInterrupt() as stop, limit_threads(threads):
-        checkpointer = Checkpointer(out / CHECKPOINT, args, data, resumed)
-        history = _train_with_progress(
-            net,
-            data.X[train_rows],
-            data.y[train_rows],
-            config,
-            X_test,
-            y_test,
-            stop,
-            quiet=args.quiet,
-            image_shape=data.image_shape,
-            checkpointer=checkpointer,
-            checkpoint_every=args.checkpoint_every,
-            resumed=resumed,
+        return _train_and_write(
+            args, config, data, net, held, out, stop, resumed
         )
-        seconds = checkpointer.seconds()
+
+
+def _train_and_write(
+    args: argparse.Namespace,
+    config: TrainConfig,
+    data: Dataset,
+    net: Network,
+    held: HeldOut,
+    out: Path,
+    stop: _StopOnInterrupt,
+    resumed: Resumed | None,
+) -> int:
+    """Train ``net``, then print the figures and write the run folder."""
+    train_rows, test_rows = held.train_rows, held.test_rows
+    X_test, y_test = data.X[test_rows], data.y[test_rows]
+    checkpointer = Checkpointer(out / CHECKPOINT, args, data, resumed)
+    history = _train_with_progress(
+        net,
+        data.X[train_rows],
+        data.y[train_rows],
+        config,
+        X_test,
+        y_test,
+        stop,
+        quiet=args.quiet,
+        image_shape=data.image_shape,
+        checkpointer=checkpointer,
+        checkpoint_every=args.checkpoint_every,
+        resumed=resumed,
+    )
+    seconds = checkpointer.seconds()
+    # From here on a further Ctrl-C must not cut the run folder short.
+    stop.finishing = True
     if history.state is not None:  # every epoch, those before a resume too
         history = history.state.history
 
@@ -184,14 +238,15 @@ def run(args: argparse.Namespace) -> int:
     final = history.last() or _figures_now(net, X_test, y_test)
     state = "Stopped (interrupted)" if history.interrupted else "Trained"
     print(
-        f"{state} after {len(history)} {_steps_name(config)} in {seconds:.2f} s"
+        f"{state} after {_count(len(history), _steps_name(config))} in "
+        f"{seconds:.2f} s"
     )
     if history.stop_reason and not history.diverged:
         print(f"Stopped: {history.stop_reason}")
     if history.best_epoch is not None:
         print(f"Restored the weights of epoch {history.best_epoch}")
     if "cost" in final:
-        print(f"Final training cost: {final['cost']:.4f}")
+        print(f"Final training cost: {_figure(final['cost'])}")
     print(
         f"Test accuracy: {final['test_accuracy']:.2%} (argmax), "
         f"{final['test_exact']:.2%} (exact match, the seed's measure)"
@@ -231,12 +286,22 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if history.interrupted:
         print(f"Resume with: barenet train --resume {out}")
-    return 130 if stop.requested else 0
+    return stop.exit_status()
 
 
 def _steps_name(config: TrainConfig) -> str:
     """'iterations' for full batches, as the seed says; else 'epochs'."""
     return "iterations" if config.batch_size is None else "epochs"
+
+
+def _count(n: int, plural: str) -> str:
+    """'1 iteration', '2 iterations'."""
+    return f"{n} {plural if n != 1 else plural.removesuffix('s')}"
+
+
+def _figure(value: float) -> str:
+    """A cost to four decimals, or in scientific notation when huge."""
+    return f"{value:.4f}" if abs(value) < 1e6 else f"{value:.4e}"
 
 
 def _load_data(args: argparse.Namespace) -> Dataset:
@@ -270,30 +335,43 @@ def _figures_now(
 
 
 class _StopOnInterrupt:
-    """Turn the first Ctrl-C into a request to stop after this step.
+    """Turn Ctrl-C (or SIGTERM) into a request to stop after this step.
 
-    Passed to ``train`` as ``stop``: calling it says whether Ctrl-C was
-    pressed. A second Ctrl-C interrupts at once.
+    Passed to ``train`` as ``stop``: calling it says whether a stop was
+    asked for. A second signal during training interrupts at once; once
+    training is over (``finishing``), signals are noted but wait until the
+    run folder is written.
     """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self) -> None:
         self.requested = False
-        self._previous: Any = None
+        self.signal: int | None = None
+        self.finishing = False
+        self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> _StopOnInterrupt:
-        self._previous = signal.signal(signal.SIGINT, self._handle)
+        for number in self.SIGNALS:
+            self._previous[number] = signal.signal(number, self._handle)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        signal.signal(signal.SIGINT, self._previous)
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if self.requested:
+        if self.requested and not self.finishing:
             raise KeyboardInterrupt
         self.requested = True
+        self.signal = self.signal or signum
 
     def __call__(self) -> bool:
         return self.requested
+
+    def exit_status(self) -> int:
+        """128 plus the signal's number (130 for Ctrl-C), or 0."""
+        return 128 + self.signal if self.signal else 0
 
 
 def _train_with_progress(
@@ -356,7 +434,7 @@ def _show_digits(
         for a, g in zip(y, guesses, strict=True)
     ]
     ascii_only = not can_draw_blocks(sys.stdout.encoding)
-    print(f"\n{len(images)} test digits and the network's guesses:")
+    print(f"\n{_count(len(images), 'test digits')} and the network's guesses:")
     width = shutil.get_terminal_size().columns
     print(draw_digits(images, captions, ascii_only=ascii_only, width=width))
     right = int(np.sum(guesses == y))
@@ -419,6 +497,9 @@ def _write_run(
     guesses: np.ndarray,
 ) -> list[str]:
     """Write the model first (the most valuable file), then the rest."""
+    # matplotlib takes a second to import: only runs that plot pay for it.
+    from barenet.plots import plot_accuracy, plot_cost, plot_digits
+
     save_model(net, out / "model.npz")
     report["model_file"] = "model.npz"
     write_report(out / "report.json", report)

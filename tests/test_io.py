@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import pickle
 import signal
 import subprocess
@@ -83,11 +85,19 @@ def test_an_npz_without_metadata_or_with_edited_weights_is_refused(
     with pytest.raises(ModelFileError, match="SHA-256 does not match"):
         load_model(path)
 
+    arrays["W0"] = np.zeros((4, 6))
+    np.savez(path, **arrays)
+    with pytest.raises(
+        ModelFileError,
+        match=r"W0 is float64 \(4, 6\), the architecture needs float64 \(6, 4\)",
+    ):
+        load_model(path)
+
     arrays["W0"] = np.zeros((5, 4))
     np.savez(path, **arrays)
     with pytest.raises(
         ModelFileError,
-        match=r"W0 is float64 \(5, 4\), the architecture needs float64 \(6, 4\)",
+        match=r"this architecture has 43 parameters, more than the 39 allowed",
     ):
         load_model(path)
 
@@ -184,3 +194,99 @@ def test_a_process_killed_while_saving_leaves_the_previous_model(
     # The save in progress either finished or left the one before whole.
     assert loaded.params[0] in (version - 1, version)
     assert np.all(loaded.params == loaded.params[0])
+
+
+def _edit_metadata(path, edit):
+    """Rewrite a model file with its metadata changed by ``edit``."""
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(arrays["metadata"].tobytes())
+    text = edit(meta) if callable(edit) else edit
+    if not isinstance(text, str):
+        text = json.dumps(text)
+    arrays["metadata"] = np.frombuffer(text.encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+
+
+def _with(meta, **changes):
+    meta["architecture"].update(changes)
+    return meta
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        (
+            lambda m: _with(m, sizes=[10**9, 10**9, 3]),
+            r"has 1000000004000000003 parameters, more than the 43 allowed",
+        ),
+        (
+            lambda m: _with(m, sizes=[1] * 5000),
+            r"5000 layers, more than any model file holds",
+        ),
+        (
+            lambda m: _with(m, sizes=5),
+            r"the architecture's sizes and conv must be lists",
+        ),
+        (
+            lambda m: {**m, "format_version": True},
+            r"format version True is not a version number",
+        ),
+        (
+            "[" * 100_000 + "]" * 100_000,
+            r"metadata is nested too deeply|metadata does not name the format",
+        ),
+    ],
+    ids=[
+        "huge sizes",
+        "too many layers",
+        "sizes not a list",
+        "bool version",
+        "deep nesting",
+    ],
+)
+def test_metadata_that_lies_is_refused_before_allocating(
+    tmp_path, edit, reason
+):
+    net = Network([6, 4, 3], seed=0)
+    path = save_model(net, tmp_path / "model.npz")
+    _edit_metadata(path, edit)
+    with pytest.raises(ModelFileError, match=reason):
+        load_model(path)
+
+
+def test_an_array_header_claiming_a_huge_shape_is_refused(tmp_path):
+    path = tmp_path / "big.npz"
+    with zipfile.ZipFile(path, "w") as z:
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(
+            header,
+            {"descr": "<f8", "fortran_order": False, "shape": (10**6, 10**6)},
+        )
+        z.writestr("W0.npy", b"\x93NUMPY\x01\x00" + header.getvalue()[8:])
+    with pytest.raises(
+        ModelFileError, match=r"claims shape \(1000000, 1000000\)"
+    ):
+        load_model(path)
+
+
+def test_a_compressed_archive_is_refused_unread(tmp_path):
+    # A small deflated entry may inflate to gigabytes: never inflated.
+    path = tmp_path / "bomb.npz"
+    np.savez_compressed(path, metadata=np.zeros(10**6, dtype=np.uint8))
+    assert path.stat().st_size < 10_000
+    with pytest.raises(ModelFileError, match="is compressed; barenet writes"):
+        load_model(path)
+
+
+def test_a_fifo_or_a_text_file_is_refused_without_hanging(tmp_path):
+    fifo = tmp_path / "fifo.npz"
+    os.mkfifo(fifo)
+    with pytest.raises(ModelFileError, match=r"\(not a regular file\)"):
+        load_model(fifo)
+    text = tmp_path / "notes.npz"
+    text.write_text("garbage")
+    with pytest.raises(
+        ModelFileError, match=r"\(not an .npz archive \(not a zip file\)\)"
+    ):
+        load_model(text)

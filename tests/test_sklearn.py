@@ -83,9 +83,14 @@ def test_coefs_and_intercepts_are_the_networks_parameters(iris):
 
 def test_every_training_option_is_a_parameter():
     params = set(inspect.signature(BarenetClassifier).parameters)
-    # seed is random_state; the network's shape comes from hidden and data.
+    # seed is random_state; the network's shape comes from hidden and data;
+    # max_params guards the loading of model files, not training.
     config = {f.name for f in dataclasses.fields(TrainConfig)} - {"seed"}
-    network = set(inspect.signature(Network).parameters) - {"sizes", "seed"}
+    network = set(inspect.signature(Network).parameters) - {
+        "sizes",
+        "seed",
+        "max_params",
+    }
     assert config | network <= params
     assert {"hidden", "random_state", "warm_start", "verbose"} <= params
     # Parameters are stored unchanged, even when fit would refuse them.

@@ -31,6 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from barenet._files import atomic_open
+from barenet._npz import NpzError, read_npz
 from barenet.errors import ModelFileError
 from barenet.io import READ_ERRORS, arrays_sha256
 from barenet.training import History, TrainState
@@ -99,14 +100,15 @@ def load_checkpoint(
     """Read a checkpoint: (the state, the ``extra`` saved with it)."""
     path = Path(path)
     try:
-        with open(path, "rb") as f, np.load(f, allow_pickle=False) as archive:
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                _invalid(path, "a single .npy array, not an .npz archive")
-            return _read(path, {name: archive[name] for name in archive.files})
+        return _read(path, read_npz(path))
     except ModelFileError:
         raise
     except FileNotFoundError:
         raise ModelFileError(f"no checkpoint file at {path}") from None
+    except NpzError as exc:
+        _invalid(path, str(exc))
+    except RecursionError:
+        _invalid(path, "metadata is nested too deeply to be a checkpoint's")
     except READ_ERRORS as exc:
         _invalid(path, f"{type(exc).__name__}: {exc}")
 

@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import struct
+import tokenize
 import zipfile
 import zlib
 from pathlib import Path
@@ -30,13 +31,17 @@ from typing import Any, NoReturn
 import numpy as np
 from numpy.typing import NDArray
 
+from barenet._checks import is_whole
 from barenet._files import atomic_open
 from barenet._json import plain
+from barenet._npz import NpzError, read_npz
 from barenet.errors import BarenetError, ModelFileError
 from barenet.network import Network
 
 FORMAT = "barenet-model"
 FORMAT_VERSION = 1
+MAX_METADATA_BYTES = 1 << 24
+"""Largest metadata entry read (16 MiB; a model's is a few kilobytes)."""
 
 
 def save_model(net: Network, path: str | os.PathLike[str]) -> Path:
@@ -76,20 +81,28 @@ def save_model(net: Network, path: str | os.PathLike[str]) -> Path:
 
 
 def load_model(path: str | os.PathLike[str]) -> Network:
-    """Read a model file written by ``save_model``; checks everything first."""
+    """Read a model file written by ``save_model``; checks everything first.
+
+    Nothing the file claims is allocated before it is checked against what
+    the file holds, so a small hostile file cannot exhaust memory.
+    """
     path = Path(path)
+    if path.is_dir():
+        raise ModelFileError(f"{path} is a folder, not a model file")
     try:
-        return _load(path)
-    except ModelFileError:
-        raise
+        arrays = read_npz(path)
     except FileNotFoundError:
         raise ModelFileError(f"no model file at {path}") from None
-    except IsADirectoryError:
-        raise ModelFileError(f"{path} is a folder, not a model file") from None
-    except BarenetError as exc:
+    except NpzError as exc:
         _invalid(path, str(exc))
     except READ_ERRORS as exc:
         _invalid(path, f"{type(exc).__name__}: {exc}")
+    try:
+        return _from_arrays(path, arrays)
+    except ModelFileError:
+        raise
+    except BarenetError as exc:
+        _invalid(path, str(exc))
 
 
 READ_ERRORS = (
@@ -104,26 +117,29 @@ READ_ERRORS = (
     zipfile.BadZipFile,
     NotImplementedError,  # zipfile: an unknown version or compression
     RuntimeError,  # zipfile: an encrypted member
+    SyntaxError,  # numpy: an array header that is not a Python literal
+    tokenize.TokenError,  # numpy: an array header cut short
 )
 """What reading a damaged ``.npz`` can raise, from zipfile, zlib or NumPy."""
 
-
-def _load(path: Path) -> Network:
-    with open(path, "rb") as f:
-        archive = np.load(f, allow_pickle=False)
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            _invalid(path, "a single .npy array, not an .npz archive")
-        with archive:
-            return _from_archive(path, archive)
+MAX_LAYERS = 1000
+"""More layers than any model file holds."""
 
 
-def _from_archive(path: Path, archive: np.lib.npyio.NpzFile) -> Network:
-    """Check and read an open archive; see the module docstring."""
-    names = set(archive.files)
-    if "metadata" not in names:
+def _from_arrays(path: Path, arrays: dict[str, NDArray[Any]]) -> Network:
+    """Check the arrays of a model file and build its network."""
+    raw = arrays.pop("metadata", None)
+    if raw is None:
         _invalid(path, "no metadata entry")
-    meta = _read_metadata(path, archive["metadata"])
+    meta = _read_metadata(path, raw)
     arch = meta["architecture"]
+    depth = len(arch["sizes"]) + len(arch.get("conv") or ())
+    if depth > MAX_LAYERS:
+        _invalid(path, f"{depth} layers, more than any model file holds")
+
+    # The architecture may not need more parameters than the file holds:
+    # checked before the network allocates them.
+    held = sum(int(a.size) for a in arrays.values())
     net = Network(
         arch["sizes"],
         activation=arch["activations"],
@@ -132,24 +148,25 @@ def _from_archive(path: Path, archive: np.lib.npyio.NpzFile) -> Network:
         conv=arch.get("conv"),
         image_shape=arch.get("image_shape"),
         init=_init_of(meta),
+        max_params=held,
     )
     expected = {f"{kind}{i}" for i in range(len(net.layers)) for kind in "Wb"}
-    if names != expected | {"metadata"}:
-        found = sorted(names - {"metadata"})
-        _invalid(path, f"arrays {found}, expected {sorted(expected)}")
+    if set(arrays) != expected:
+        found = sorted(arrays)
+        _invalid(
+            path, f"arrays {_few(found)}, expected {_few(sorted(expected))}"
+        )
 
     # Every array must have the dtype and shape the architecture implies.
-    arrays = {}
     for i, layer in enumerate(net.layers):
         for name, target in ((f"W{i}", layer.W), (f"b{i}", layer.b)):
-            arr = archive[name]
+            arr = arrays[name]
             if arr.dtype != net.dtype or arr.shape != target.shape:
                 _invalid(
                     path,
                     f"{name} is {arr.dtype} {arr.shape}, the architecture "
                     f"needs {net.dtype} {target.shape}",
                 )
-            arrays[name] = arr
     if arrays_sha256(arrays) != meta["arrays_sha256"]:
         _invalid(
             path,
@@ -167,6 +184,13 @@ def _from_archive(path: Path, archive: np.lib.npyio.NpzFile) -> Network:
     return net
 
 
+def _few(names: list[str], shown: int = 8) -> str:
+    """A list of names, cut short when long."""
+    if len(names) <= shown:
+        return str(names)
+    return f"[{', '.join(names[:shown])}, ... ({len(names)} in all)]"
+
+
 def _init_of(meta: dict[str, Any]) -> str:
     """How the weights were first drawn: recorded with the architecture,
     else (files from before it was) in the training settings, else the
@@ -182,14 +206,20 @@ def _init_of(meta: dict[str, Any]) -> str:
 def _read_metadata(path: Path, raw: NDArray[Any]) -> dict[str, Any]:
     if raw.dtype != np.uint8 or raw.ndim != 1:
         _invalid(path, "metadata is not a byte string")
+    if raw.size > MAX_METADATA_BYTES:
+        _invalid(path, f"metadata of {raw.size} bytes, far more than a model's")
     try:
         meta = json.loads(raw.tobytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         _invalid(path, f"metadata is not JSON ({exc})")
+    except RecursionError:
+        _invalid(path, "metadata is nested too deeply to be a model's")
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         _invalid(path, f"metadata does not name the format {FORMAT!r}")
     version = meta.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if not (isinstance(version, int) and is_whole(version) and version >= 1):
+        _invalid(path, f"format version {version!r} is not a version number")
+    if version > FORMAT_VERSION:
         _invalid(
             path,
             f"format version {version!r}; this barenet reads versions up to "
@@ -203,6 +233,10 @@ def _read_metadata(path: Path, raw: NDArray[Any]) -> dict[str, Any]:
         "dtype",
     } <= set(arch):
         _invalid(path, "metadata lacks a complete architecture")
+    if not isinstance(arch["sizes"], list) or not isinstance(
+        arch.get("conv") or [], list
+    ):
+        _invalid(path, "the architecture's sizes and conv must be lists")
     if not isinstance(meta.get("arrays_sha256"), str):
         _invalid(path, "metadata lacks the arrays' SHA-256")
     return meta

@@ -203,6 +203,10 @@ class Network:
     image_shape : (height, width), optional
         How input rows fold into one-channel images, for ``conv``; square
         images are assumed when not given.
+    max_params : int, optional
+        Refuse (ConfigError) an architecture with more parameters than
+        this, before allocating them; model files use it to trust no size
+        they do not hold.
 
     Examples
     --------
@@ -222,6 +226,7 @@ class Network:
         dtype: DTypeLike = "float64",
         conv: Sequence[Sequence[int]] | None = None,
         image_shape: Sequence[int] | None = None,
+        max_params: int | None = None,
     ):
         self.sizes = _check_sizes(sizes)
         check_seed(seed)
@@ -248,6 +253,11 @@ class Network:
         acts.append(None)
         self.layers = self._build_layers(acts)
         n_params = sum(layer.n_params for layer in self.layers)
+        if max_params is not None and n_params > max_params:
+            raise ConfigError(
+                f"this architecture has {n_params} parameters, more than the "
+                f"{max_params} allowed"
+            )
         self.params = np.zeros(n_params, dtype=self.dtype)
         self.grad = np.zeros(n_params, dtype=self.dtype)
         offset = 0

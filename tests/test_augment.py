@@ -81,3 +81,13 @@ def test_bad_settings_are_named():
         augment_images(X, (3, 3), np.random.default_rng(0))
     with pytest.raises(ConfigError, match="max_shift must be a whole number"):
         augment_images(X, (4, 4), np.random.default_rng(0), max_shift=4)
+    # NumPy's numbers are numbers.
+    moved = augment_images(
+        X,
+        (4, 4),
+        np.random.default_rng(0),
+        max_shift=np.int64(1),
+        max_rotation=np.float32(5.0),
+        max_scale=np.float64(0.1),
+    )
+    assert moved.shape == X.shape

@@ -9,6 +9,7 @@ import pytest
 
 from barenet.cli import main
 from barenet.io import load_model
+from barenet.network import Network
 
 
 def test_options_override_the_preset_and_are_recorded(tmp_path, capsys):
@@ -65,28 +66,25 @@ def test_options_override_the_preset_and_are_recorded(tmp_path, capsys):
     assert net.activations == ("gelu", "tanh")
 
 
-def test_divergence_exits_1_naming_the_rate_and_saves_finite_weights(
-    tmp_path, capsys
+@pytest.mark.parametrize("lr", ["1e300", "1e308"])
+def test_divergence_exits_1_naming_the_rate_and_saves_usable_weights(
+    lr, tmp_path, capsys, semeion
 ):
     out = tmp_path / "r"
     status = main(
-        [
-            "train",
-            "--lr",
-            "1e300",
-            "--epochs",
-            "5",
-            "--out",
-            str(out),
-            "--quiet",
-        ]
+        ["train", "--lr", lr, "--epochs", "5", "--out", str(out), "--quiet"]
     )
     err = capsys.readouterr().err
     assert status == 1
     assert "training diverged in epoch 2" in err
-    assert "with learning rate 1e+300" in err
+    assert f"with learning rate {float(lr):g}" in err
+    # The first epoch's step overflowed: the weights it ended with have a
+    # nan cost, so the model keeps the weights training started from.
+    assert "kept the weights the run started from" in err
     net = load_model(out / "model.npz")
-    assert np.all(np.isfinite(net.params))
+    start = Network([256, 30, 20, 10], seed=0)
+    np.testing.assert_array_equal(net.params, start.params)
+    assert np.isfinite(net.cost(semeion.X, semeion.Y, l2=0.1))
     report = json.loads((out / "report.json").read_text())
     assert report["diverged"] is True and report["epochs_completed"] == 1
 

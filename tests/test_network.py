@@ -219,3 +219,44 @@ def test_inputs_that_are_not_real_numbers_are_refused():
     ):
         net.predict([[10**400, 0]])
     assert net.predict(np.array([[True, False]])).shape == (1,)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"conv": (8, 3)}, r"conv must be a sequence of \(filters, kernel\)"),
+        ({"conv": (("a", 3),)}, r"pairs of whole numbers >= 1.*\('a', 3\)"),
+        ({"conv": ((8, 3, 1),)}, r"got \(\(8, 3, 1\),\)"),
+        ({"conv": ((2.9, 3),)}, r"got \(\(2\.9, 3\),\)"),
+        ({"image_shape": (1,)}, r"image_shape must be \(height, width\)"),
+        ({"image_shape": (-8, -8)}, r"two whole numbers >= 1.*\(-8, -8\)"),
+        ({"image_shape": "88"}, "or None for square images; got '88'"),
+        ({"image_shape": (2.5, 8)}, r"got \(2\.5, 8\)"),
+        ({"activation": b"relu"}, "activation must be a name or a list"),
+    ],
+)
+def test_layer_settings_of_the_wrong_shape_are_named(options, message):
+    with pytest.raises(ConfigError, match=message):
+        Network([64, 5, 2], **options)
+
+
+def test_one_dropout_rate_may_be_a_numpy_number():
+    net = Network([4, 3, 3, 2])
+    assert net.check_dropout(np.float32(0.25)) == [0.25, 0.25]
+    with pytest.raises(
+        ConfigError, match=r"dropout must be a rate in \[0, 1\)"
+    ):
+        net.check_dropout("0.2")
+
+
+def test_sample_weights_must_be_real_and_sum_to_a_number():
+    X, Y = np.zeros((2, 4)), np.eye(2)
+    net = Network([4, 2], seed=0)
+    with pytest.raises(
+        ConfigError,
+        match="sample_weight must be numbers, one per sample; got an array "
+        "of complex128 values",
+    ):
+        net.cost(X, Y, sample_weight=np.ones(2) + 1j)
+    with pytest.raises(ConfigError, match="sample_weight sums to more than"):
+        net.cost(X, Y, sample_weight=[1e308, 1e308])

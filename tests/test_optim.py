@@ -173,3 +173,23 @@ def test_bad_settings_are_named():
         Momentum(0.1, momentum=1.5)
     with pytest.raises(ConfigError, match="unknown optimizer 'rmsprop'"):
         make_optimizer("rmsprop", 0.1)
+
+
+def test_numpy_numbers_are_numbers():
+    # A grid search hands out NumPy scalars; they are settings like any.
+    momentum = make_optimizer(
+        "momentum", np.float32(0.5), momentum=np.float32(0.5)
+    )
+    assert momentum.lr == 0.5 and momentum.momentum == 0.5
+    step = StepDecay(np.float64(1.0), step_size=np.int64(2))
+    assert [step.lr_at(e) for e in range(3)] == pytest.approx([1, 1, 0.1])
+    assert Cosine(1.0, epochs=np.int64(4)).lr_at(2) == pytest.approx(0.5)
+    assert AdamW(0.1, weight_decay=np.float32(0.5)).weight_decay == 0.5
+    with pytest.raises(
+        ConfigError, match=r"step size must be a whole number >= 1, got 2\.0"
+    ):
+        StepDecay(1.0, step_size=2.0)
+    with pytest.raises(
+        ConfigError, match="plateau patience must be a whole number >= 0"
+    ):
+        ReduceOnPlateau(1.0, patience=-1)

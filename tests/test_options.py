@@ -3,6 +3,8 @@ early stopping, the divergence guard, and settings that are refused."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -132,26 +134,67 @@ def test_validation_figures_come_from_held_out_rows(rng):
     np.testing.assert_allclose(acc, np.round(acc), atol=1e-12)
 
 
-def test_divergence_stops_and_keeps_the_last_finite_weights(rng):
+def test_divergence_keeps_the_last_weights_whose_cost_was_finite(rng):
     X, y = separable(rng)
+    X = X * 1e3
     net = Network([4, 8, 2], activation="relu", output="softmax", seed=0)
-    kept = [net.params.copy()]
+    kept = [net.params.copy()]  # the weights at the end of each epoch
     history = train(
         net,
-        X * 1e3,
+        X,
         y,
-        TrainConfig(epochs=50, lr=1e150, l2=0.0),
+        TrainConfig(epochs=50, lr=1e50, l2=0.0),
         callbacks=[lambda h: kept.append(net.params.copy())],
     )
-    assert history.diverged
-    assert np.all(np.isfinite(net.params))
     epoch = len(history) + 1
-    assert history.stop_reason is not None
+    assert epoch >= 4, "two epochs before the last finished one"
+    assert history.diverged and history.stop_reason is not None
     assert history.stop_reason.startswith(
-        f"training diverged in epoch {epoch}: "
+        f"training diverged in epoch {epoch}: the cost became nan or inf "
+        "with learning rate 1e+50; kept the weights from the end of epoch "
+        f"{epoch - 2}, the last whose cost was finite"
     )
-    assert "with learning rate 1e+150" in history.stop_reason
-    np.testing.assert_array_equal(net.params, kept[-1])
+    # The last finished epoch's weights are finite, but the diverged epoch
+    # measured their cost before its step: nan. The weights put back are
+    # one epoch older, whose cost the last finished epoch recorded.
+    Y = np.eye(2)[y]
+    assert np.isfinite(kept[-1]).all()
+    last = net.copy()
+    last.params[...] = kept[-1]
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert not np.isfinite(last.cost(X, Y))
+    assert history.kept_epoch == epoch - 2
+    np.testing.assert_array_equal(net.params, kept[epoch - 2])
+    assert net.cost(X, Y) == pytest.approx(history["cost"][-1], rel=1e-12)
+    assert np.isfinite(net.predict_proba(X)).all()
+
+
+def test_divergence_in_the_first_epoch_leaves_a_consistent_history(rng):
+    X, y = separable(rng)
+    net = Network([4, 8, 2], dtype="float32", seed=0)
+    start = net.params.copy()
+    config = TrainConfig(epochs=5, lr=1e300, schedule="step", validation=0.25)
+    history = train(net, X, y, config, X_test=X[:10], y_test=y[:10])
+    # The first step's cost was finite, its update overflowed float32: the
+    # run ends with no epoch recorded and the starting weights.
+    assert history.diverged and len(history) == 0
+    assert history.kept_epoch == 0
+    assert history.values == {
+        name: []
+        for name in (
+            "cost",
+            "lr",
+            "test_accuracy",
+            "test_exact",
+            "validation_cost",
+            "validation_accuracy",
+        )
+    }
+    assert history.last() == {}
+    assert "kept the weights the run started from" in (
+        history.stop_reason or ""
+    )
+    np.testing.assert_array_equal(net.params, start)
 
 
 def test_divergence_within_a_mini_batch_epoch_keeps_its_starting_weights(rng):
@@ -163,9 +206,104 @@ def test_divergence_within_a_mini_batch_epoch_keeps_its_starting_weights(rng):
     )
     # The first step already overflows; the weights are the epoch's first.
     assert history.diverged and len(history) == 0
+    assert history["cost"] == [] and history.kept_epoch == 0
     assert history.stop_reason is not None
     assert history.stop_reason.startswith("training diverged in epoch 1: ")
     np.testing.assert_array_equal(net.params, start)
+
+
+def test_the_last_epochs_weights_are_checked_too(rng):
+    # No step follows the last epoch to measure its weights' cost: their
+    # outputs on the training rows are checked instead.
+    X, y = separable(rng)
+    net = Network([4, 8, 2], activation="relu", seed=0)
+    start = net.params.copy()
+    history = train(net, X, y, TrainConfig(epochs=1, lr=1e300))
+    assert history.diverged and len(history) == 1
+    assert (history.stop_reason or "").startswith(
+        "training diverged in epoch 1: the outputs became nan or inf"
+    )
+    np.testing.assert_array_equal(net.params, start)
+    assert np.isfinite(net.predict_proba(X)).all()
+
+
+def test_divergence_names_the_sample_weights_beside_the_rate(rng):
+    X, y = separable(rng)
+    net = Network([4, 8, 2], dtype="float32", seed=0)
+    # Weights of 1e-40 sum to about 1e-38: lambda / (2 s) is about 1e37,
+    # and the penalty's gradient overflows float32 in the first step.
+    history = train(
+        net, X, y, TrainConfig(epochs=3), sample_weight=np.full(len(y), 1e-40)
+    )
+    assert history.diverged
+    reason = history.stop_reason or ""
+    assert "with learning rate 1 and sample weights summing to 1.2e-38" in (
+        reason
+    )
+    assert "or sample weights nearer 1 (only their ratios matter" in reason
+    # Weights whose sum overflows are refused before training.
+    with pytest.raises(
+        ConfigError,
+        match=r"sample_weight sums to more than float64 can hold \(the "
+        r"largest weight is 1e\+308\); divide the weights by their mean",
+    ):
+        train(
+            Network([4, 2]),
+            X,
+            y,
+            TrainConfig(epochs=1),
+            sample_weight=np.full(len(y), 1e308),
+        )
+
+
+def test_kept_weights_that_still_give_nan_are_reported(rng):
+    X, y = separable(rng, 40)
+    X[0] = 3e38  # the largest float32 is 3.4e38: a sum of two overflows
+    net = Network([4, 8, 2], activation="relu", dtype="float32", seed=0)
+    history = train(net, X, y, TrainConfig(epochs=3))
+    assert history.diverged and history.kept_epoch is None
+    assert (history.stop_reason or "").endswith(
+        "Even those weights give nan or inf outputs on some training rows: "
+        "X holds values too large for float32; scale it down"
+    )
+
+
+def test_the_plateau_schedule_acts_before_early_stopping_stops(rng):
+    X, y = separable(rng)
+    config = TrainConfig(
+        epochs=300,
+        lr=0.05,
+        l2=0.0,
+        optimizer="adam",
+        validation=0.4,
+        patience=6,
+        batch_size=8,
+    )
+    runs = {}
+    for schedule in ("constant", "plateau"):
+        net = Network([4, 64, 2], activation="relu", output="softmax", seed=0)
+        runs[schedule] = train(
+            net, X, y, dataclasses.replace(config, schedule=schedule)
+        )
+    constant, plateau = runs["constant"], runs["plateau"]
+    # The plateau schedule's patience is half of early stopping's: 3 epochs
+    # without a lower validation cost are let pass, the fourth halves the
+    # rate, well before the 6 that stop training.
+    best = int(np.argmin(constant["validation_cost"][:-1]))
+    rates = plateau["lr"]
+    first_drop = next(e for e, lr in enumerate(rates) if lr < 0.05)
+    assert rates[first_drop] == 0.025
+    assert first_drop < len(plateau) - 1
+    assert plateau["cost"][:first_drop] == constant["cost"][:first_drop]
+    assert plateau["cost"] != constant["cost"][: len(plateau)]
+    assert best < first_drop
+    # Its own setting, when given, wins.
+    config = dataclasses.replace(config, schedule="plateau", plateau_patience=0)
+    net = Network([4, 64, 2], activation="relu", output="softmax", seed=0)
+    own = train(net, X, y, config)
+    drop = next(e for e, lr in enumerate(own["lr"]) if lr < 0.05)
+    costs = own["validation_cost"]
+    assert costs[drop - 1] >= min(costs[: drop - 1])
 
 
 @pytest.mark.parametrize(

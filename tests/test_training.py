@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -179,3 +181,59 @@ def test_settings_accept_numpy_numbers_and_refuse_bools(rng):
     with pytest.raises(ConfigError, match="seed must be a whole number >= 0"):
         holdout_split(10, 2, seed=-3)
     assert len(holdout_split(10, np.int64(2), seed=0)[1]) == 2
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"momentum": np.nan}, r"momentum must lie in \[0, 1\), got nan"),
+        ({"momentum": -1}, r"momentum must lie in \[0, 1\), got -1"),
+        ({"weight_decay": np.inf}, "weight_decay must be a finite number"),
+        ({"step_size": "3"}, "step_size must be a whole number >= 1, got '3'"),
+        ({"step_size": None}, "step_size must be a whole number >= 1"),
+        ({"augment": "yes"}, "augment must be True or False, got 'yes'"),
+        ({"max_shift": None}, "max_shift must be a whole number of pixels"),
+        ({"max_rotation": np.nan}, r"max_rotation must lie in \[0, 180\]"),
+        ({"max_scale": 5}, r"max_scale must lie in \[0, 1\), got 5"),
+        ({"plateau_patience": -1}, "plateau_patience must be a whole number"),
+        ({"optimizer": ["sgd"]}, r"unknown optimizer \['sgd'\]"),
+    ],
+)
+def test_every_setting_is_checked_whether_used_or_not(setting, message, rng):
+    # The default run is plain full-batch descent: it uses none of these.
+    X, y = rng.normal(0, 1, (6, 4)), np.array([0, 1] * 3)
+    with pytest.raises(ConfigError, match=message):
+        train(Network([4, 2], seed=0), X, y, TrainConfig(**setting))
+
+
+def test_numpy_numbers_train_like_python_ones_and_record_as_them(rng):
+    X, y = rng.normal(0, 1, (40, 16)), np.arange(40) % 2
+    plain = dict(
+        epochs=3,
+        lr=0.5,
+        optimizer="momentum",
+        momentum=0.5,
+        schedule="step",
+        step_size=2,
+        dropout=0.25,
+        augment=True,
+        max_shift=1,
+        max_rotation=5.0,
+    )
+    numpy = {
+        name: type(value)(value)
+        if isinstance(value, str | bool)
+        else (np.int64(value) if isinstance(value, int) else np.float32(value))
+        for name, value in plain.items()
+    }
+    nets = []
+    for settings in (plain, numpy):
+        net = Network([16, 6, 2], seed=0)
+        train(net, X, y, TrainConfig(**settings))
+        nets.append(net.params)
+    np.testing.assert_array_equal(nets[0], nets[1])
+    # What a report records is plain JSON, whatever the settings were.
+    recorded = TrainConfig(**numpy).to_dict()
+    assert json.loads(json.dumps(recorded)) == recorded
+    assert type(recorded["epochs"]) is int
+    assert type(recorded["lr"]) is float

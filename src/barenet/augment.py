@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from barenet._checks import is_real, is_whole
 from barenet.errors import ConfigError
 from barenet.functions import Array
 
@@ -72,12 +73,17 @@ def augment_images(
             f"augmentation needs images of {h}x{w} = {h * w} pixels per "
             f"row, got X of shape {X.shape}"
         )
-    if not (isinstance(max_shift, int) and 0 <= max_shift < min(h, w)):
+    if not (is_whole(max_shift) and 0 <= max_shift < min(h, w)):
         raise ConfigError(
             f"max_shift must be a whole number of pixels from 0 to "
             f"{min(h, w) - 1}, got {max_shift!r}"
         )
-    if not (0 <= max_rotation <= 180 and 0 <= max_scale < 1):
+    if not (
+        is_real(max_rotation)
+        and 0 <= max_rotation <= 180
+        and is_real(max_scale)
+        and 0 <= max_scale < 1
+    ):
         raise ConfigError(
             f"max_rotation must lie in [0, 180] degrees and max_scale in "
             f"[0, 1), got {max_rotation!r} and {max_scale!r}"

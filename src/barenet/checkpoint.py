@@ -74,6 +74,7 @@ def save_checkpoint(
             "stop_reason": history.stop_reason,
             "diverged": history.diverged,
             "interrupted": history.interrupted,
+            "kept_epoch": history.kept_epoch,
         },
         "costs": state.costs,
         "best": None if state.best is None else list(state.best[:2]),

@@ -230,7 +230,7 @@ class Network:
     ):
         self.sizes = _check_sizes(sizes)
         check_seed(seed)
-        self.conv = [(int(f), int(k)) for f, k in conv or ()]
+        self.conv = check_conv(conv)
         self.image_shape = _image_shape(image_shape, self.sizes[0], self.conv)
         self.activations = _check_activations(
             activation, len(self.conv) + len(self.sizes) - 2
@@ -568,16 +568,20 @@ class Network:
         """One dropout rate per hidden layer, each in [0, 1), or an error."""
         n_hidden = len(self.layers) - 1
         # One rate for all applies to the dense hidden layers only.
-        rates = (
-            [
+        one = is_real(dropout)
+        many = isinstance(dropout, Sequence) and not isinstance(dropout, str)
+        rates: list[Any] = []
+        if one:
+            rates = [
                 0.0 if isinstance(layer, Conv2D) else dropout
                 for layer in self.layers[:-1]
             ]
-            if isinstance(dropout, int | float)
-            else list(dropout)
-        )
-        if len(rates) != n_hidden or not all(
-            isinstance(r, int | float) and 0 <= r < 1 for r in rates
+        elif many:
+            rates = list(dropout)  # type: ignore[arg-type]
+        if (
+            not (one or many)
+            or len(rates) != n_hidden
+            or not all(is_real(r) and 0 <= r < 1 for r in rates)
         ):
             raise ConfigError(
                 f"dropout must be a rate in [0, 1), or one per hidden layer "
@@ -636,12 +640,18 @@ def check_sample_weight(
     if sample_weight is None:
         return None
     try:
-        w = np.asarray(sample_weight, dtype=dtype)
+        given = np.asarray(sample_weight)
+        w = given.astype(dtype) if given.dtype.kind in "biuf" else None
     except (TypeError, ValueError) as exc:
         raise ConfigError(
             f"sample_weight must be numbers, one per sample; converting it "
             f"failed: {exc}"
         ) from None
+    if w is None:
+        raise ConfigError(
+            f"sample_weight must be numbers, one per sample; got an array "
+            f"of {given.dtype} values"
+        )
     if w.shape != (n_samples,):
         raise ConfigError(
             f"sample_weight has shape {w.shape}, expected ({n_samples},): "
@@ -657,6 +667,14 @@ def check_sample_weight(
         raise ConfigError(
             "sample_weight is zero for every sample, so there is nothing to "
             "learn from; give at least one row a positive weight"
+        )
+    with np.errstate(over="ignore"):
+        total = np.sum(w)
+    if not np.isfinite(total):
+        raise ConfigError(
+            f"sample_weight sums to more than {w.dtype.name} can hold (the "
+            f"largest weight is {float(np.max(w)):g}); divide the weights by "
+            "their mean: only their ratios matter"
         )
     return w
 
@@ -677,17 +695,66 @@ def _drop(
     return mask, np.multiply(A, mask, out=out)
 
 
+def check_conv(conv: Any) -> list[tuple[int, int]]:
+    """Convolutional layers as (filters, kernel) pairs of whole numbers >= 1.
+
+    None or an empty sequence means none; anything else is a ConfigError.
+    """
+    if conv is None:
+        return []
+    ok = _is_list(conv)
+    layers = list(conv) if ok else []
+    for layer in layers:
+        ok = ok and (
+            _is_list(layer)
+            and len(layer) == 2
+            and all(is_whole(n) and n >= 1 for n in layer)
+        )
+    if not ok:
+        raise ConfigError(
+            f"conv must be a sequence of (filters, kernel) pairs of whole "
+            f"numbers >= 1, such as ((32, 5), (64, 3)), or () for none; got "
+            f"{conv!r}"
+        )
+    return [(int(f), int(k)) for f, k in layers]
+
+
+def check_image_shape(image_shape: Any) -> tuple[int, int] | None:
+    """(height, width) as whole numbers >= 1, or None; else a ConfigError."""
+    if image_shape is None:
+        return None
+    ok = (
+        _is_list(image_shape)
+        and len(image_shape) == 2
+        and all(is_whole(n) and n >= 1 for n in image_shape)
+    )
+    if not ok:
+        raise ConfigError(
+            f"image_shape must be (height, width), two whole numbers >= 1, "
+            f"or None for square images; got {image_shape!r}"
+        )
+    return int(image_shape[0]), int(image_shape[1])
+
+
+def _is_list(value: Any) -> bool:
+    """A sequence of items (a list, tuple or 1-D array), not text."""
+    if isinstance(value, np.ndarray):
+        return value.ndim >= 1
+    return isinstance(value, Sequence) and not isinstance(value, str | bytes)
+
+
 def _image_shape(
     image_shape: Sequence[int] | None,
     n_inputs: int,
     conv: list[tuple[int, int]],
 ) -> tuple[int, int]:
     """(height, width) of the input images: given, or square; checked."""
-    if image_shape is None:
+    given = check_image_shape(image_shape)
+    if given is None:
         side = math.isqrt(n_inputs)
         shape = (side, side)
     else:
-        shape = (int(image_shape[0]), int(image_shape[1]))
+        shape = given
     if conv and shape[0] * shape[1] != n_inputs:
         raise ConfigError(
             f"convolutional layers need image rows: {n_inputs} inputs are not "
@@ -732,7 +799,7 @@ def _check_activations(
 ) -> tuple[str, ...]:
     if isinstance(activation, str):
         names = [activation] * n_hidden
-    elif isinstance(activation, Sequence):
+    elif isinstance(activation, Sequence) and not isinstance(activation, bytes):
         names = list(activation)
     else:
         raise ConfigError(

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from barenet._checks import is_real, is_whole
 from barenet.errors import ConfigError
 from barenet.functions import Array
 
@@ -252,7 +253,7 @@ class AdamW(Adam):
         decay_mask: Array | None = None,
     ):
         super().__init__(lr, beta1, beta2, eps)
-        if not (math.isfinite(weight_decay) and weight_decay >= 0):
+        if not (is_real(weight_decay) and weight_decay >= 0):
             raise ConfigError(
                 f"weight_decay must be a finite number >= 0, got {weight_decay!r}"
             )
@@ -351,12 +352,12 @@ class StepDecay(Schedule):
 
     def __init__(self, base_lr: float, step_size: int = 30, gamma: float = 0.1):
         super().__init__(base_lr)
-        if not (isinstance(step_size, int) and step_size >= 1):
+        if not (is_whole(step_size) and step_size >= 1):
             raise ConfigError(
                 f"step size must be a whole number >= 1, got {step_size!r}"
             )
         _check_positive("gamma", gamma)
-        self.step_size, self.gamma = step_size, float(gamma)
+        self.step_size, self.gamma = int(step_size), float(gamma)
 
     def lr_at(self, epoch: int) -> float:
         return self.base_lr * self.gamma ** (epoch // self.step_size)
@@ -365,18 +366,20 @@ class StepDecay(Schedule):
 class Cosine(Schedule):
     """Half a cosine from the base rate at epoch 0 down to ``min_lr``.
 
-    lr(e) = min_lr + (base - min_lr) (1 + cos(pi e / epochs)) / 2.
+    lr(e) = min_lr + (base - min_lr) (1 + cos(pi e / epochs)) / 2, so the
+    last epoch, e = epochs - 1, still has a small rate, and ``min_lr`` is
+    reached just after it; epochs past the end stay at ``min_lr``.
     """
 
     name = "cosine"
 
     def __init__(self, base_lr: float, epochs: int, min_lr: float = 0.0):
         super().__init__(base_lr)
-        if not (isinstance(epochs, int) and epochs >= 1):
+        if not (is_whole(epochs) and epochs >= 1):
             raise ConfigError(
                 f"cosine schedule needs epochs >= 1, got {epochs!r}"
             )
-        self.epochs, self.min_lr = epochs, float(min_lr)
+        self.epochs, self.min_lr = int(epochs), float(min_lr)
 
     def lr_at(self, epoch: int) -> float:
         fraction = min(epoch, self.epochs) / self.epochs
@@ -387,9 +390,10 @@ class Cosine(Schedule):
 class ReduceOnPlateau(Schedule):
     """Multiply the rate by ``factor`` when a cost stops improving.
 
-    After ``patience`` epochs in a row without a new lowest value (lower
-    than the best by more than ``threshold`` times the best), the rate is
-    multiplied by ``factor``, never going below ``min_lr``.
+    When more than ``patience`` epochs in a row bring no new lowest value
+    (lower than the best by more than ``threshold`` times the best), the
+    rate is multiplied by ``factor``, never going below ``min_lr``, and
+    the count starts again.
     """
 
     name = "plateau"
@@ -403,9 +407,13 @@ class ReduceOnPlateau(Schedule):
         threshold: float = 1e-4,
     ):
         super().__init__(base_lr)
-        if not 0 < factor < 1:
+        if not (is_real(factor) and 0 < factor < 1):
             raise ConfigError(
                 f"plateau factor must lie strictly between 0 and 1, got {factor!r}"
+            )
+        if not (is_whole(patience) and patience >= 0):
+            raise ConfigError(
+                f"plateau patience must be a whole number >= 0, got {patience!r}"
             )
         self.factor, self.patience = float(factor), int(patience)
         self.min_lr, self.threshold = float(min_lr), float(threshold)
@@ -472,10 +480,10 @@ def make_schedule(
 
 
 def _check_positive(name: str, value: float) -> None:
-    if not (isinstance(value, int | float) and 0 < value < math.inf):
+    if not (is_real(value) and value > 0):
         raise ConfigError(f"{name} must be a finite number > 0, got {value!r}")
 
 
 def _check_unit(name: str, value: float) -> None:
-    if not (isinstance(value, int | float) and 0 <= value < 1):
+    if not (is_real(value) and 0 <= value < 1):
         raise ConfigError(f"{name} must lie in [0, 1), got {value!r}")

@@ -155,6 +155,12 @@ default "sgd"
         Early stopping: stop after this many epochs without a lower
         validation cost, and keep the weights of the best epoch. Needs
         ``validation``; not available in ``partial_fit``.
+    plateau_patience : int or None, default None
+        For ``schedule="plateau"``: epochs in a row without a lower
+        validation cost (training cost without ``validation``) that pass
+        before the rate is halved. None means half of ``patience`` with
+        early stopping, so that the rate drops before training stops, and
+        10 without.
     dtype : {"float64", "float32"}, default "float64"
         Floating type of the network and its arithmetic.
     random_state : int, RandomState instance or None, default None
@@ -223,6 +229,7 @@ default "sgd"
         image_shape: tuple[int, int] | None = None,
         validation: float = 0.0,
         patience: int | None = None,
+        plateau_patience: int | None = None,
         dtype: str = "float64",
         random_state: int | np.random.RandomState | None = None,
         warm_start: bool = False,
@@ -250,6 +257,7 @@ default "sgd"
         self.image_shape = image_shape
         self.validation = validation
         self.patience = patience
+        self.plateau_patience = plateau_patience
         self.dtype = dtype
         self.random_state = random_state
         self.warm_start = warm_start
@@ -486,7 +494,7 @@ default "sgd"
         self._run_epochs = len(history) + (self._run_epochs if resumed else 0)
         self.loss_curve_ = [*self.loss_curve_, *history["cost"]]
         self.n_iter_ += len(history)
-        self.best_loss_ = min(self.loss_curve_)
+        self.best_loss_ = min(self.loss_curve_, default=float("inf"))
         if "validation_accuracy" in history:
             scores = history["validation_accuracy"]
             self.validation_scores_ = [

@@ -18,8 +18,8 @@ optimizer and a learning-rate schedule from ``barenet.optim``; dropout in
 the network's training pass; fresh augmented images every epoch; early
 stopping, which restores the weights of the epoch with the lowest
 validation cost; and a divergence guard, which stops at the first cost or
-weight that is not finite and puts back the weights from the end of the
-last good epoch, so that nothing non-finite is left to save.
+weight that is not finite and puts back the latest weights whose cost was
+seen to be finite, so that nothing non-finite is left to save.
 
 The library prints nothing. To watch or stop training, pass callbacks:
 each is called as ``callback(history)`` after every epoch, and training
@@ -49,12 +49,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from barenet._checks import check_seed, is_real, is_whole
+from barenet._json import plain
 from barenet.augment import augment_images, square_shape
 from barenet.data.base import check_labels, one_hot
 from barenet.errors import ConfigError
 from barenet.evaluation import accuracy, exact_match, stratified_split
 from barenet.functions import Array
-from barenet.network import Network, check_sample_weight
+from barenet.network import Network, check_image_shape, check_sample_weight
 from barenet.optim import OPTIMIZERS, SCHEDULES, make_optimizer, make_schedule
 
 
@@ -86,10 +87,11 @@ class TrainConfig:
         Decoupled weight decay of adamw (weights only).
     schedule : str, default "constant"
         Learning-rate schedule, one of ``barenet.optim.SCHEDULES``:
-        constant, step (times 0.1 every ``step_size`` epochs), cosine (down
-        to 0 at the last epoch), plateau (halved after ``patience`` epochs
-        without a lower validation cost, or training cost without
-        validation).
+        constant, step (times 0.1 every ``step_size`` epochs), cosine (half
+        a cosine from ``lr`` at the first epoch towards 0, which it reaches
+        just after the last), plateau (halved when more than
+        ``plateau_patience`` epochs in a row bring no lower validation
+        cost, or training cost without validation).
     step_size : int, default 30
         Epochs between the step schedule's decays.
     dropout : float, default 0.0
@@ -110,6 +112,11 @@ class TrainConfig:
         Early stopping: stop after this many epochs without a lower
         validation cost, and restore the weights of the best epoch. Needs
         ``validation``.
+    plateau_patience : int or None, default None
+        Epochs in a row without a lower watched cost that the plateau
+        schedule lets pass before it halves the rate. None means half of
+        ``patience`` with early stopping (so that the rate drops before
+        training stops), else 10.
     """
 
     epochs: int = 500
@@ -129,54 +136,17 @@ class TrainConfig:
     max_scale: float = 0.0
     validation: float = 0.0
     patience: int | None = None
+    plateau_patience: int | None = None
 
     def check(self) -> None:
-        """Raise ConfigError naming the first setting out of range."""
-        if not (is_whole(self.epochs) and self.epochs >= 1):
-            raise ConfigError(
-                f"epochs must be a whole number >= 1, got {self.epochs!r}"
-            )
-        if not (is_real(self.lr) and self.lr > 0):
-            raise ConfigError(
-                f"lr must be a finite number > 0, got {self.lr!r}"
-            )
-        if not (is_real(self.l2) and self.l2 >= 0):
-            raise ConfigError(
-                f"l2 must be a finite number >= 0, got {self.l2!r}"
-            )
-        if self.batch_size is not None and not (
-            is_whole(self.batch_size) and self.batch_size >= 1
-        ):
-            raise ConfigError(
-                f"batch_size must be a whole number >= 1, or None for full "
-                f"batches, got {self.batch_size!r}"
-            )
-        if self.optimizer not in OPTIMIZERS:
-            raise ConfigError(
-                f"unknown optimizer {self.optimizer!r}; expected one of "
-                f"{', '.join(OPTIMIZERS)}"
-            )
-        if self.schedule not in SCHEDULES:
-            raise ConfigError(
-                f"unknown schedule {self.schedule!r}; expected one of "
-                f"{', '.join(SCHEDULES)}"
-            )
-        if not (is_real(self.dropout) and 0 <= self.dropout < 1):
-            raise ConfigError(
-                f"dropout must lie in [0, 1), got {self.dropout!r}"
-            )
-        if not (is_real(self.validation) and 0 <= self.validation < 1):
-            raise ConfigError(
-                f"validation must be a fraction in [0, 1), got "
-                f"{self.validation!r}"
-            )
-        if self.patience is not None and not (
-            is_whole(self.patience) and self.patience >= 1
-        ):
-            raise ConfigError(
-                f"patience must be a whole number >= 1, or None, got "
-                f"{self.patience!r}"
-            )
+        """Raise ConfigError naming the first setting out of range.
+
+        Every setting is checked, whether or not this run uses it, so that a
+        mistake shows at once rather than when the setting comes into play.
+        """
+        for ok, problem in self._rules():
+            if not ok:
+                raise ConfigError(problem)
         check_seed(self.seed)
         if self.patience is not None and not self.validation:
             raise ConfigError(
@@ -184,22 +154,126 @@ class TrainConfig:
                 "validation to a fraction such as 0.1"
             )
 
+    def _rules(self) -> list[tuple[bool, str]]:
+        """(holds, what is wrong otherwise) for every setting, in order."""
+        s = self
+        return [
+            (
+                is_whole(s.epochs) and s.epochs >= 1,
+                f"epochs must be a whole number >= 1, got {s.epochs!r}",
+            ),
+            (
+                is_real(s.lr) and s.lr > 0,
+                f"lr must be a finite number > 0, got {s.lr!r}",
+            ),
+            (
+                is_real(s.l2) and s.l2 >= 0,
+                f"l2 must be a finite number >= 0, got {s.l2!r}",
+            ),
+            (
+                s.batch_size is None
+                or (is_whole(s.batch_size) and s.batch_size >= 1),
+                f"batch_size must be a whole number >= 1, or None for full "
+                f"batches, got {s.batch_size!r}",
+            ),
+            (
+                isinstance(s.optimizer, str) and s.optimizer in OPTIMIZERS,
+                f"unknown optimizer {s.optimizer!r}; expected one of "
+                f"{', '.join(OPTIMIZERS)}",
+            ),
+            (
+                is_real(s.momentum) and 0 <= s.momentum < 1,
+                f"momentum must lie in [0, 1), got {s.momentum!r}",
+            ),
+            (
+                is_real(s.weight_decay) and s.weight_decay >= 0,
+                f"weight_decay must be a finite number >= 0, got "
+                f"{s.weight_decay!r}",
+            ),
+            (
+                isinstance(s.schedule, str) and s.schedule in SCHEDULES,
+                f"unknown schedule {s.schedule!r}; expected one of "
+                f"{', '.join(SCHEDULES)}",
+            ),
+            (
+                is_whole(s.step_size) and s.step_size >= 1,
+                f"step_size must be a whole number >= 1, got {s.step_size!r}",
+            ),
+            (
+                is_real(s.dropout) and 0 <= s.dropout < 1,
+                f"dropout must lie in [0, 1), got {s.dropout!r}",
+            ),
+            (
+                isinstance(s.augment, bool | np.bool_),
+                f"augment must be True or False, got {s.augment!r}",
+            ),
+            (
+                is_whole(s.max_shift) and s.max_shift >= 0,
+                f"max_shift must be a whole number of pixels >= 0, got "
+                f"{s.max_shift!r}",
+            ),
+            (
+                is_real(s.max_rotation) and 0 <= s.max_rotation <= 180,
+                f"max_rotation must lie in [0, 180] degrees, got "
+                f"{s.max_rotation!r}",
+            ),
+            (
+                is_real(s.max_scale) and 0 <= s.max_scale < 1,
+                f"max_scale must lie in [0, 1), got {s.max_scale!r}",
+            ),
+            (
+                is_real(s.validation) and 0 <= s.validation < 1,
+                f"validation must be a fraction in [0, 1), got "
+                f"{s.validation!r}",
+            ),
+            (
+                s.patience is None
+                or (is_whole(s.patience) and s.patience >= 1),
+                f"patience must be a whole number >= 1, or None, got "
+                f"{s.patience!r}",
+            ),
+            (
+                s.plateau_patience is None
+                or (is_whole(s.plateau_patience) and s.plateau_patience >= 0),
+                f"plateau_patience must be a whole number >= 0, or None, got "
+                f"{s.plateau_patience!r}",
+            ),
+        ]
+
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The settings as plain Python values, ready for JSON."""
+        return {
+            name: plain(value)
+            for name, value in dataclasses.asdict(self).items()
+        }
+
+    def plateau_wait(self) -> int:
+        """The plateau schedule's patience: its own, else derived."""
+        if self.plateau_patience is not None:
+            return int(self.plateau_patience)
+        return 10 if self.patience is None else int(self.patience) // 2
 
 
 @dataclass
 class History:
     """Per-epoch figures by name, e.g. ``history["cost"][epoch]``.
 
+    ``train`` gives every figure it records a list from the start, all of
+    the same length, so ``history["cost"]`` is ``[]`` when training
+    stopped inside its first epoch.
+
     ``best_epoch`` (counted from 1) is the epoch whose weights early
     stopping restored; ``stop_reason`` says why training ended before its
     last epoch, if it did; ``diverged`` is True when that reason is a
-    non-finite cost or weight; ``interrupted`` is True when ``stop`` ended
-    it. ``state`` is where training stopped (a ``TrainState``), for
+    non-finite cost or weight, and then ``kept_epoch`` is the epoch whose
+    end the weights were put back to (0: the weights the run started
+    from), or None if no weights of the run give finite outputs on the
+    training rows; ``interrupted`` is True when ``stop`` ended it.
+    ``state`` is where training stopped (a ``TrainState``), for
     ``train(..., resume=history.state)``; its own ``history`` holds every
     epoch since the run began, while a resumed call's History holds the
-    epochs of that call alone.
+    epochs of that call alone. Epochs are counted from the start of the
+    run, resumed or not.
     """
 
     values: dict[str, list[float]] = field(default_factory=dict)
@@ -208,6 +282,7 @@ class History:
     diverged: bool = False
     interrupted: bool = False
     state: TrainState | None = None
+    kept_epoch: int | None = None
 
     def append(self, figures: dict[str, float]) -> None:
         """Record one epoch's figures."""
@@ -258,7 +333,10 @@ class TrainState:
     costs : list of float
         Costs of the steps taken in the current epoch.
     last_good : ndarray
-        Parameters at the start of the current epoch (divergence guard).
+        The latest parameters whose cost was seen to be finite, for the
+        divergence guard: those at the start of the current epoch once its
+        first step's cost was finite, else those at the start of the
+        previous epoch.
     best : (cost, epoch, params) or None
         Early stopping's best epoch so far.
     """
@@ -340,8 +418,11 @@ def train(
         ``test_accuracy`` and ``test_exact``; with a validation split,
         ``validation_cost`` and ``validation_accuracy``; with a schedule
         other than constant, ``lr``. If a cost or weight stops being
-        finite, training stops, the weights are those at the end of the
-        last good epoch, and ``history.diverged`` is True.
+        finite, training stops, ``history.diverged`` is True, and the
+        weights are put back to the latest ones whose cost was seen to be
+        finite (``history.kept_epoch`` says whose). A diverged run's
+        ``state`` is not for resuming: its optimizer has taken the step
+        that diverged.
     """
     config = config or TrainConfig()
     config.check()
@@ -349,6 +430,7 @@ def train(
     labels = _labels(y, X_.shape[0], net.n_outputs, "y")
     w = check_sample_weight(sample_weight, X_.shape[0], net.dtype)
     net.check_dropout(config.dropout)
+    image_shape = check_image_shape(image_shape)
     if config.augment and image_shape is None:
         image_shape = square_shape(X_.shape[1])
     test = None
@@ -408,7 +490,7 @@ class _Run:
             config.lr,
             config.epochs,
             step_size=config.step_size,
-            patience=config.patience or 10,
+            patience=config.plateau_wait(),
         )
         self.dropout = net.check_dropout(config.dropout)
         # Shuffling keeps the generator of the seed; dropout and
@@ -441,17 +523,17 @@ class _Run:
     ) -> History:
         """Run the epochs; see ``train``."""
         history, config = self.history, self.config
+        for name in _figure_names(config, test, validation):
+            history.values.setdefault(name, [])
         for epoch in range(self.epoch, config.epochs):
             self.optimizer.lr = self.schedule.lr_at(epoch)
             figures = self._epoch(epoch, X, Y, w)
             if figures is None:
                 break
-            if config.schedule != "constant":
-                figures["lr"] = self.optimizer.lr
-            if test is not None:
-                figures.update(_test_figures(self.net, *test))
-            if validation is not None:
-                figures.update(_validation_figures(self.net, *validation))
+            figures.update(self._measure(test, validation))
+            if not np.isfinite(figures.get("validation_cost", 0.0)):
+                self._diverged(epoch, "the validation cost", X, w)
+                break
             history.append(figures)
             watched = figures.get("validation_cost", figures["cost"])
             self.schedule.update(watched)
@@ -469,8 +551,34 @@ class _Run:
                 self._interrupt()
                 break
         self._restore_best()
+        if not (history.diverged or history.interrupted):
+            self._check_outputs(X, w)
         history.state = self.state()
         return history
+
+    def _measure(
+        self,
+        test: tuple[Array, np.ndarray] | None,
+        validation: tuple[Array, np.ndarray] | None,
+    ) -> dict[str, float]:
+        """The figures of the weights as they are after an epoch."""
+        figures: dict[str, float] = {}
+        if self.config.schedule != "constant":
+            figures["lr"] = self.optimizer.lr
+        # Weights on their way to diverging may overflow here; the caller
+        # and the next step's cost catch what that leads to.
+        with np.errstate(over="ignore", invalid="ignore"):
+            if test is not None:
+                figures.update(_test_figures(self.net, *test))
+            if validation is not None:
+                figures.update(_validation_figures(self.net, *validation))
+        return figures
+
+    def _check_outputs(self, X: Array, w: Array | None) -> None:
+        """The last epoch's weights have no next step to measure their cost:
+        check that they give finite outputs on the training rows."""
+        if not _finite_outputs(self.net, X):
+            self._diverged(max(self.epoch - 1, 0), "the outputs", X, w)
 
     def _interrupt(self) -> None:
         """Mark the run as stopped by ``stop`` and hand over its state."""
@@ -552,9 +660,9 @@ class _Run:
         """One pass over the rows; None if training diverged in it."""
         net, config = self.net, self.config
         if self.step == 0:  # a new epoch (not one resumed part-way)
-            np.copyto(self.last_good, net.params)
             self.epoch_rngs = self._rng_states()
             self.costs = []
+        rows = X  # as given, for the divergence guard's check
         if config.augment:
             assert self.image_shape is not None
             X = augment_images(
@@ -581,8 +689,12 @@ class _Run:
                     Xb, Yb, config.l2, wb, self.dropout, self.dropout_rng
                 )
                 if not np.isfinite(cost):
-                    self._diverged(epoch, "the cost")
+                    self._diverged(epoch, "the cost", rows, w)
                     return None
+                if not costs:
+                    # The epoch's first cost was of these weights, and
+                    # finite: the divergence guard may go back to them.
+                    np.copyto(self.last_good, net.params)
                 self.optimizer.step(net.params, grad)
                 costs.append(cost)
                 if self.step < n_steps and self.stop and self.stop():
@@ -591,7 +703,7 @@ class _Run:
         # which the check above catches; so the weights need checking only
         # once, after the epoch's last step, not at every step.
         if not np.all(np.isfinite(net.params)):
-            self._diverged(epoch, "a weight")
+            self._diverged(epoch, "a weight", rows, w)
             return None
         if self.step < n_steps:  # stopped part-way through the epoch
             self._interrupt()
@@ -601,16 +713,48 @@ class _Run:
         assert costs, "an epoch without a single step"
         return {"cost": math.fsum(costs) / len(costs)}
 
-    def _diverged(self, epoch: int, what: str) -> None:
-        """Keep the last finite weights and say why training stopped."""
+    def _diverged(
+        self, epoch: int, what: str, X: Array, w: Array | None
+    ) -> None:
+        """Put back the latest weights seen to work; say why training stopped.
+
+        ``last_good`` holds the latest weights whose cost was finite: those
+        of the epoch's start if its first step got that far, else of the
+        previous epoch's start. Their outputs on every training row are
+        checked too, since a cost measured on one mini-batch speaks for
+        that batch alone.
+        """
         np.copyto(self.net.params, self.last_good)
-        self.history.diverged = True
-        self.history.stop_reason = (
+        kept = self.epoch if self.costs else max(self.epoch - 1, 0)
+        history = self.history
+        history.diverged = True
+        history.kept_epoch = kept
+        whose = "the weights the run started from"
+        if kept:
+            whose = (
+                f"the weights from the end of epoch {kept}, the last whose "
+                "cost was finite"
+            )
+        cause = f"with learning rate {self.optimizer.lr:g}"
+        fix = f"Try a smaller learning rate (lr = {self.config.lr:g} now)"
+        if w is not None:
+            total = float(np.sum(w, dtype=np.float64))
+            cause += f" and sample weights summing to {total:.3g}"
+            fix += (
+                ", or sample weights nearer 1 (only their ratios matter, so "
+                "dividing them all by their mean changes nothing else)"
+            )
+        history.stop_reason = (
             f"training diverged in epoch {epoch + 1}: {what} became nan or "
-            f"inf with learning rate {self.optimizer.lr:g}; kept the weights "
-            f"from the end of epoch {epoch}. Try a smaller learning rate "
-            f"(lr = {self.config.lr:g} now)"
+            f"inf {cause}; kept {whose}. {fix}"
         )
+        if not _finite_outputs(self.net, X):
+            history.kept_epoch = None
+            history.stop_reason += (
+                f". Even those weights give nan or inf outputs on some "
+                f"training rows: X holds values too large for "
+                f"{self.net.dtype.name}; scale it down"
+            )
 
     def _early_stop(self, epoch: int, watched: float) -> bool:
         """Track the best validation cost; True when patience runs out."""
@@ -670,7 +814,35 @@ def _joined(past: History, now: History) -> History:
         stop_reason=now.stop_reason,
         diverged=now.diverged,
         interrupted=now.interrupted,
+        kept_epoch=now.kept_epoch,
     )
+
+
+def _figure_names(
+    config: TrainConfig, test: object, validation: object
+) -> list[str]:
+    """The names of the figures ``train`` records each epoch."""
+    names = ["cost"]
+    if config.schedule != "constant":
+        names.append("lr")
+    if test is not None:
+        names += ["test_accuracy", "test_exact"]
+    if validation is not None:
+        names += ["validation_cost", "validation_accuracy"]
+    return names
+
+
+def _finite_outputs(net: Network, X: Array, chunk: int = 256) -> bool:
+    """Whether the network's logits on every row of X are finite.
+
+    Rows go through in chunks, so that a convolutional network on a large
+    data set needs no more memory than a few training batches.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return all(
+            bool(np.all(np.isfinite(net._logits(X[i : i + chunk]))))
+            for i in range(0, X.shape[0], chunk)
+        )
 
 
 def _n_batches(n: int, batch_size: int | None) -> int:

@@ -15,7 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from barenet.cli.options import non_negative_float, positive_float, positive_int
+from barenet.cli.options import (
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 from barenet.functions import ACTIVATIONS, OUTPUTS
 from barenet.network import DTYPES, INITIALISATIONS, Network
 from barenet.optim import OPTIMIZERS, SCHEDULES
@@ -52,6 +57,13 @@ _TRAIN_FIELDS: list[tuple[str, str, Any, str]] = [
         "patience",
         positive_int,
         "early stopping: epochs without a lower validation cost",
+    ),
+    (
+        "--plateau-patience",
+        "plateau_patience",
+        non_negative_int,
+        "plateau schedule: epochs without a lower cost before the rate is "
+        "halved (default: half of --patience, else 10)",
     ),
 ]
 
@@ -137,7 +149,9 @@ def add_training_options(p: argparse.ArgumentParser) -> None:
             flag,
             type=kind,
             dest=name,
-            metavar="N" if kind in (int, positive_int) else "X",
+            metavar="N"
+            if kind in (int, positive_int, non_negative_int)
+            else "X",
             default=argparse.SUPPRESS,
             help=text,
         )

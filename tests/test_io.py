@@ -126,6 +126,30 @@ def test_nan_never_reaches_a_saved_model(tmp_path, net):
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
 
 
+@pytest.mark.parametrize(
+    ("flag", "reason"),
+    [
+        (0x01, r"RuntimeError: File .* is encrypted"),
+        (0x20, "patched data"),
+    ],
+)
+def test_zip_entries_that_cannot_be_opened_make_an_invalid_model(
+    tmp_path, net, flag, reason
+):
+    # Mark every entry in the zip's central directory as encrypted (bit 0)
+    # or as "compressed patched data" (bit 5): zipfile will not open them.
+    raw = bytearray(save_model(net, tmp_path / "m.npz").read_bytes())
+    at = raw.find(b"PK\x01\x02")
+    while at != -1:
+        raw[at + 8] |= flag
+        at = raw.find(b"PK\x01\x02", at + 4)
+    (tmp_path / "m.npz").write_bytes(bytes(raw))
+    with pytest.raises(
+        ModelFileError, match=f"not a valid barenet model: .*{reason}"
+    ):
+        load_model(tmp_path / "m.npz")
+
+
 def test_a_loaded_model_knows_how_its_weights_were_first_drawn(tmp_path):
     net = Network([3, 2], init="he", seed=0)
     assert load_model(save_model(net, tmp_path / "he.npz")).init == "he"

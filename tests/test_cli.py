@@ -247,13 +247,29 @@ def test_seed_and_samples_must_be_whole_numbers_from_zero(tmp_path, capsys):
 
 def test_a_folder_in_use_by_another_run_is_refused(tmp_path):
     (tmp_path / "r").mkdir()
-    (tmp_path / "r" / ".barenet-run").write_text("12345\n")
+    # This test's own process stands in for another running command.
+    (tmp_path / "r" / ".barenet-run").write_text(f"{os.getpid()}\n")
     result = run_cli("train", "--epochs", "1", "--out", str(tmp_path / "r"))
     assert result.returncode == 1
     assert "another barenet command is writing to" in result.stderr
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == [
         ".barenet-run"
     ]
+
+
+def test_a_lock_left_by_a_killed_command_is_taken_over(tmp_path):
+    (tmp_path / "r").mkdir()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    (tmp_path / "r" / ".barenet-run").write_text(dead)
+    result = run_cli("train", "--epochs", "1", "--out", str(tmp_path / "r"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "r" / "model.npz").is_file()
+    assert not (tmp_path / "r" / ".barenet-run").exists()
 
 
 def test_sigterm_stops_training_and_keeps_the_run(tmp_path):

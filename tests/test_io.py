@@ -89,7 +89,7 @@ def test_an_npz_without_metadata_or_with_edited_weights_is_refused(
     np.savez(path, **arrays)
     with pytest.raises(
         ModelFileError,
-        match=r"W0 is float64 \(4, 6\), the architecture needs float64 \(6, 4\)",
+        match=r"W0 has shape \(4, 6\), the architecture needs \(6, 4\)",
     ):
         load_model(path)
 
@@ -97,7 +97,7 @@ def test_an_npz_without_metadata_or_with_edited_weights_is_refused(
     np.savez(path, **arrays)
     with pytest.raises(
         ModelFileError,
-        match=r"this architecture has 43 parameters, more than the 39 allowed",
+        match=r"W0 has shape \(5, 4\), the architecture needs \(6, 4\)",
     ):
         load_model(path)
 
@@ -242,7 +242,8 @@ def _with(meta, **changes):
     [
         (
             lambda m: _with(m, sizes=[10**9, 10**9, 3]),
-            r"has 1000000004000000003 parameters, more than the 43 allowed",
+            r"W0 has shape \(6, 4\), the architecture needs "
+            r"\(1000000000, 1000000000\)",
         ),
         (
             lambda m: _with(m, sizes=[1] * 5000),

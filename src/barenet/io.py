@@ -19,6 +19,7 @@ be finite, and the SHA-256 must match; anything else is a ModelFileError
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import struct
@@ -137,6 +138,8 @@ def _from_arrays(path: Path, arrays: dict[str, NDArray[Any]]) -> Network:
     if depth > MAX_LAYERS:
         _invalid(path, f"{depth} layers, more than any model file holds")
 
+    _check_dense_shapes(path, arch, arrays)
+
     # The architecture may not need more parameters than the file holds:
     # checked before the network allocates them.
     held = sum(int(a.size) for a in arrays.values())
@@ -182,6 +185,27 @@ def _from_arrays(path: Path, arrays: dict[str, NDArray[Any]]) -> Network:
     info = meta.get("info", {})
     net.info = info if isinstance(info, dict) else {}
     return net
+
+
+def _check_dense_shapes(
+    path: Path, arch: dict[str, Any], arrays: dict[str, NDArray[Any]]
+) -> None:
+    """For a network of dense layers only, the arrays' names and shapes
+    follow from the sizes alone: compare them before building anything."""
+    sizes = arch["sizes"]
+    if arch.get("conv") or not all(is_whole(n) for n in sizes):
+        return  # conv layers' shapes need the network; checked after it
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
+        for name, shape in ((f"W{i}", (n_in, n_out)), (f"b{i}", (n_out,))):
+            arr = arrays.get(name)
+            if arr is None:
+                _invalid(path, f"no array {name}, which layer {i} needs")
+            if arr.shape != shape:
+                _invalid(
+                    path,
+                    f"{name} has shape {arr.shape}, the architecture needs "
+                    f"{shape}",
+                )
 
 
 def _few(names: list[str], shown: int = 8) -> str:

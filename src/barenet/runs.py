@@ -86,22 +86,22 @@ def _mkdir(path: Path, exist_ok: bool) -> bool:
 def claim_run_dir(path: Path) -> Iterator[Path]:
     """Hold the run folder for one command: a second one is refused.
 
-    The claim is a lock file created atomically in the folder and removed
-    when the command ends. A lock left by a killed command is reported
-    with the way to clear it.
+    The claim is a lock file, created atomically in the folder, holding
+    the command's process id, and removed when the command ends. A lock
+    whose process no longer runs (the command was killed, or the machine
+    restarted) is taken over.
     """
     lock = path / LOCK
-    try:
-        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-    except FileExistsError:
+    fd = _create_lock(lock)
+    if fd is None and not _lock_holder_alive(lock):
+        with contextlib.suppress(FileNotFoundError):
+            lock.unlink()
+        fd = _create_lock(lock)
+    if fd is None:
         raise ConfigError(
-            f"another barenet command is writing to {path} (it holds "
-            f"{lock}); wait for it, or delete that file if no command is"
-        ) from None
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot write to the run folder {path}: {exc.strerror or exc}"
-        ) from None
+            f"another barenet command is writing to {path} (its process id "
+            f"is in {lock}); wait for it to finish"
+        )
     try:
         os.write(fd, f"{os.getpid()}\n".encode())
         os.close(fd)
@@ -109,6 +109,36 @@ def claim_run_dir(path: Path) -> Iterator[Path]:
     finally:
         with contextlib.suppress(OSError):
             lock.unlink()
+
+
+def _create_lock(lock: Path) -> int | None:
+    """A new lock file's descriptor, or None if the lock exists."""
+    try:
+        return os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        return None
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write to the run folder {lock.parent}: "
+            f"{exc.strerror or exc}"
+        ) from None
+
+
+def _lock_holder_alive(lock: Path) -> bool:
+    """Whether the process named in a lock file still runs."""
+    try:
+        pid = int(lock.read_text().strip())
+    except (OSError, ValueError):
+        return False  # unreadable or half-written: nobody holds it well
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0 asks only whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
 
 
 def environment() -> dict[str, str]:

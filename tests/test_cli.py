@@ -317,3 +317,12 @@ def test_a_huge_cost_is_reported_readably_and_as_valid_json(tmp_path):
     )
     assert len(line) < 40, line
     json.loads((tmp_path / "r" / "report.json").read_text())
+
+
+def test_a_subcommands_mistake_shows_its_own_usage(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--bogus"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: barenet train ")
+    assert "barenet train: error: unrecognized arguments: --bogus" in err

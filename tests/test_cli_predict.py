@@ -131,3 +131,16 @@ def test_predict_mistakes_are_one_line(semeion_model, tmp_path, capsys):
     path = save_model(table, tmp_path / "t.npz")
     assert main(["predict", str(path), "x.png"]) == 1
     assert "cannot read a picture" in capsys.readouterr().err
+
+
+def test_pictures_may_follow_the_options(
+    semeion, semeion_model, tmp_path, capsys
+):
+    net, model = semeion_model
+    first = big_png(tmp_path / "a.png", semeion.X[0])
+    second = big_png(tmp_path / "b.png", semeion.X[1])
+    argv = ["predict", str(model), str(first), "--json", str(second)]
+    assert main(argv) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [r["file"] for r in records] == [str(first), str(second)]
+    assert [r["digit"] for r in records] == net.predict(semeion.X[:2]).tolist()

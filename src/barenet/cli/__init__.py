@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not words:
         parser.print_help()
         return 0
-    args = parser.parse_args(words)
+    args = _parse(parser, words)
     try:
         status: int = args.run(args)
     except BarenetError as exc:
@@ -70,6 +70,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"barenet {args.command}: interrupted", file=sys.stderr)
         return 130
     return status
+
+
+def _parse(parser: argparse.ArgumentParser, words: list[str]) -> Any:
+    """Parse the command line; a subcommand's mistakes show its own usage.
+
+    A subcommand may take more of its trailing positional argument after
+    its options (``trailing``: that argument's name), as in
+    ``barenet predict MODEL --json A.png B.png``.
+    """
+    args, extras = parser.parse_known_args(words)
+    if not extras:
+        return args
+    subparser = _subparser(parser, args.command)
+    trailing = getattr(args, "trailing", None)
+    if trailing is None or any(word.startswith("-") for word in extras):
+        subparser.error(f"unrecognized arguments: {' '.join(extras)}")
+    action = next(a for a in subparser._actions if a.dest == trailing)
+    convert = action.type if callable(action.type) else str
+    getattr(args, trailing).extend(convert(word) for word in extras)
+    return args
+
+
+def _subparser(
+    parser: argparse.ArgumentParser, command: str
+) -> argparse.ArgumentParser:
+    """The parser of one subcommand."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found: argparse.ArgumentParser = action.choices[command]
+            return found
+    return parser
 
 
 class _TolerantStream:

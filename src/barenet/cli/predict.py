@@ -57,7 +57,8 @@ def add_parser(commands: Any) -> None:
     p.add_argument(
         "--json", action="store_true", help="print JSON instead of text"
     )
-    p.set_defaults(run=run)
+    # Pictures may also follow options: barenet predict MODEL --json A.png
+    p.set_defaults(run=run, trailing="images")
 
 
 def run(args: argparse.Namespace) -> int:

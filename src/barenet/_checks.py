@@ -24,11 +24,14 @@ def is_whole(value: Any) -> bool:
 
 def is_real(value: Any) -> bool:
     """Whether ``value`` is a finite real number, not a bool."""
-    return (
-        isinstance(value, int | float | np.integer | np.floating)
-        and not isinstance(value, bool | np.bool_)
-        and math.isfinite(value)
-    )
+    if not isinstance(
+        value, int | float | np.integer | np.floating
+    ) or isinstance(value, bool | np.bool_):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond any float
+        return False
 
 
 def check_seed(seed: Any) -> None:

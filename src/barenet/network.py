@@ -232,11 +232,11 @@ class Network:
         check_seed(seed)
         self.conv = check_conv(conv)
         self.image_shape = _image_shape(image_shape, self.sizes[0], self.conv)
-        self.activations = _check_activations(
+        self.activations = check_activations(
             activation, len(self.conv) + len(self.sizes) - 2
         )
         self.output = get_output(output)
-        self.dtype = _check_dtype(dtype)
+        self.dtype = check_dtype(dtype)
         if init not in INITIALISATIONS:
             raise ConfigError(
                 f"unknown init {init!r}; expected one of {', '.join(INITIALISATIONS)}"
@@ -794,9 +794,10 @@ def _check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
     return out
 
 
-def _check_activations(
+def check_activations(
     activation: str | Sequence[str], n_hidden: int
 ) -> tuple[str, ...]:
+    """One known activation name per hidden layer, from one or from each."""
     if isinstance(activation, str):
         names = [activation] * n_hidden
     elif isinstance(activation, Sequence) and not isinstance(activation, bytes):
@@ -815,9 +816,10 @@ def _check_activations(
     return tuple(names)
 
 
-def _check_dtype(dtype: DTypeLike) -> np.dtype[Any]:
+def check_dtype(dtype: DTypeLike) -> np.dtype[Any]:
+    """``dtype`` as a NumPy dtype, if it is one of DTYPES; else an error."""
     try:
-        dt = np.dtype(dtype)
+        dt = None if dtype is None else np.dtype(dtype)
     except TypeError:
         dt = None
     if dt is None or dt.name not in DTYPES:

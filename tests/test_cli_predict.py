@@ -58,6 +58,8 @@ def test_predict_json_gives_probabilities_and_the_picture_seen(
     [record] = json.loads(capsys.readouterr().out)
     assert record["file"] == str(path)
     assert record["digit"] == int(net.predict(semeion.X[0])[0])
+    # A model that records no labels calls its classes by their units.
+    assert record["class"] == str(record["digit"])
     np.testing.assert_allclose(
         record["probabilities"], net.predict_proba(semeion.X[0])[0]
     )

@@ -519,3 +519,62 @@ def test_the_readme_example_runs(capsys):
     exec(compile(code, "README.md", "exec"), {})
     assert float(capsys.readouterr().out) > 0.9
 
+
+# -- the command line reads the estimator's model files -----------------------
+
+
+@pytest.fixture(scope="module")
+def numbered(semeion, tmp_path_factory):
+    """An estimator trained on Semeion digits labelled 1..10, saved."""
+    X, y = semeion.X[::4], semeion.y[::4] + 1
+    clf = BarenetClassifier((12,), epochs=60, random_state=0).fit(X, y)
+    path = clf.save(tmp_path_factory.mktemp("numbered") / "m.npz")
+    return clf, path, X, y
+
+
+def test_predict_shows_the_labels_the_estimator_saved(
+    numbered, tmp_path, capsys
+):
+    from barenet.cli import main
+
+    clf, path, X, _ = numbered
+    table = tmp_path / "rows.csv"
+    np.savetxt(table, X[:6], fmt="%g", delimiter=",")
+    capsys.readouterr()
+    assert main(["predict", str(path), "--csv", str(table)]) == 0
+    shown = [line.split()[2] for line in capsys.readouterr().out.splitlines()]
+    assert shown == [str(label) for label in clf.predict(X[:6])]
+    assert "10" in {str(c) for c in clf.classes_}
+
+
+def test_evaluate_matches_the_estimators_labels_by_name(
+    numbered, tmp_path, capsys
+):
+    from barenet.cli import main
+
+    clf, path, X, y = numbered
+    table = tmp_path / "labelled.csv"
+    rows = np.column_stack([X, y])
+    header = ",".join([f"p{i}" for i in range(X.shape[1])] + ["digit"])
+    np.savetxt(table, rows, fmt="%g", delimiter=",", header=header, comments="")
+    capsys.readouterr()
+    status = main(
+        ["evaluate", str(path), "--csv", str(table), "--label", "digit"]
+    )
+    assert status == 0
+    out = capsys.readouterr().out
+    assert f"Accuracy: {clf.score(X, y):.2%} (argmax)" in out
+    # The per-class table names the labels 1..10, not the units 0..9.
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if "precision" in line)
+    names = [line.split()[0] for line in lines[start + 1 : start + 11]]
+    assert names == [str(k) for k in range(1, 11)]
+    # Semeion's own labels are the digits 0..9: its 0 is no class of this
+    # model, and is not taken for the model's first output.
+    status = main(["evaluate", str(path), "--dataset", "semeion", "--all"])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert (
+        "has the class '0', which the model does not know (its classes: "
+        "1, 2, 3" in err
+    )

@@ -39,6 +39,7 @@ from barenet._files import atomic_write_text
 from barenet.cli.options import positive_int
 from barenet.cli.training_options import describe_network
 from barenet.data import DATASETS, Dataset, load_csv, load_dataset
+from barenet.data.base import class_names, label_key, recorded_classes
 from barenet.errors import ConfigError, DataError
 from barenet.evaluation import Evaluation, evaluate
 from barenet.heldout import rebuild
@@ -129,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         f"{data.source}"
     )
     result = evaluate(net, data.X[chosen.rows], chosen.y)
-    names = _class_names(net)
+    names = class_names(net.info, net.n_outputs)
     _print_figures(net, result, names)
 
     out = _out_dir(args)
@@ -229,16 +230,18 @@ def _still_there(source: object) -> Path | None:
 def _labels_for(net: Network, data: Dataset) -> np.ndarray:
     """The data's labels as the model's class numbers.
 
-    A model trained on a CSV table knows its classes by name: the data's
-    labels are matched to them by name, whatever order the data lists
-    them in.
+    A model that records its classes (trained on a CSV table, or saved by
+    BarenetClassifier) knows them by name: the data's labels are matched
+    to them by name, numbers by value, whatever order the data lists them
+    in. A data set without names calls its classes 0, 1, ...
     """
-    facts = net.info.get("data")
-    model_classes = facts.get("classes") if isinstance(facts, dict) else None
+    model_classes = recorded_classes(net.info, net.n_outputs)
     data_classes = data.extra.get("classes")
-    if isinstance(model_classes, list) and isinstance(data_classes, list):
-        index = {str(c): k for k, c in enumerate(model_classes)}
-        unknown = [c for c in data_classes if str(c) not in index]
+    if not isinstance(data_classes, list):
+        data_classes = [str(k) for k in range(data.n_classes)]
+    if model_classes is not None:
+        index = {label_key(c): k for k, c in enumerate(model_classes)}
+        unknown = [c for c in data_classes if label_key(str(c)) not in index]
         if unknown:
             raise DataError(
                 f"{data.source} has the class {unknown[0]!r}, which the "
@@ -246,7 +249,7 @@ def _labels_for(net: Network, data: Dataset) -> np.ndarray:
                 f"{', '.join(map(str, model_classes[:10]))}"
                 f"{', ...' if len(model_classes) > 10 else ''})"
             )
-        mapping = np.array([index[str(c)] for c in data_classes])
+        mapping = np.array([index[label_key(str(c))] for c in data_classes])
         return mapping[data.y]
     if data.n_classes > net.n_outputs:
         raise DataError(
@@ -254,15 +257,6 @@ def _labels_for(net: Network, data: Dataset) -> np.ndarray:
             f"{net.n_outputs} outputs; measure it on data with its classes"
         )
     return data.y
-
-
-def _class_names(net: Network) -> list[str]:
-    """The model's class labels: recorded ones, else 0, 1, 2, ..."""
-    facts = net.info.get("data")
-    classes = facts.get("classes") if isinstance(facts, dict) else None
-    if isinstance(classes, list) and len(classes) == net.n_outputs:
-        return [str(c) for c in classes]
-    return [str(k) for k in range(net.n_outputs)]
 
 
 # -- what it prints ----------------------------------------------------------

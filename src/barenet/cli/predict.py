@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from barenet.data.base import class_names
 from barenet.data.table import load_features
 from barenet.errors import BarenetError, ConfigError
 from barenet.images import GEOMETRIES, preprocessing_of
@@ -81,25 +82,33 @@ def run(args: argparse.Namespace) -> int:
         except BarenetError as exc:
             results.append((path, exc))
     if args.json:
-        print(json.dumps([_record(path, r) for path, r in results], indent=2))
+        names = class_names(net.info, net.n_outputs)
+        records = [_record(path, r, names) for path, r in results]
+        print(json.dumps(records, indent=2))
     else:
         _show(net, results)
     return 1 if any(isinstance(r, BarenetError) for _, r in results) else 0
 
 
 def _record(
-    path: Path, result: ImagePrediction | BarenetError
+    path: Path, result: ImagePrediction | BarenetError, names: list[str]
 ) -> dict[str, Any]:
+    """One picture's reading for --json: ``digit`` is the output unit,
+    ``class`` its label (the same unless the model records labels)."""
     if isinstance(result, BarenetError):
         return {"file": str(path), "error": str(result)}
-    return {"file": str(path), **result.to_dict()}
+    return {
+        "file": str(path),
+        "class": names[result.digit],
+        **result.to_dict(),
+    }
 
 
 def _show(
     net: Network, results: list[tuple[Path, ImagePrediction | BarenetError]]
 ) -> None:
     """Each picture's reading in words, then the pictures as seen."""
-    names = _class_names(net)
+    names = class_names(net.info, net.n_outputs)
     seen, captions = [], []
     for path, result in results:
         if isinstance(result, BarenetError):
@@ -134,7 +143,7 @@ def _predict_rows(net: Network, path: Path, as_json: bool) -> int:
             f"{net.n_inputs}; give the columns it was trained on"
         )
     P = net.predict_proba(X)
-    names = _class_names(net)
+    names = class_names(net.info, net.n_outputs)
     best = np.argmax(P, axis=1)
     if as_json:
         records = [
@@ -146,12 +155,3 @@ def _predict_rows(net: Network, path: Path, as_json: bool) -> int:
     for i, (k, p) in enumerate(zip(best, P, strict=True), start=1):
         print(f"row {i}: {names[k]} ({p[k]:.2f})")
     return 0
-
-
-def _class_names(net: Network) -> list[str]:
-    """The model's class labels: recorded ones, else 0, 1, 2, ..."""
-    data = net.info.get("data")
-    classes = data.get("classes") if isinstance(data, dict) else None
-    if isinstance(classes, list) and len(classes) == net.n_outputs:
-        return [str(c) for c in classes]
-    return [str(k) for k in range(net.n_outputs)]

@@ -12,6 +12,7 @@ the data records that name, so that it can read pictures later.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,3 +115,37 @@ def check_labels(y: ArrayLike, n_classes: int) -> NDArray[np.int64]:
             f"{n_classes} outputs, one per class"
         )
     return arr.astype(np.int64)
+
+
+def recorded_classes(info: Any, n_outputs: int) -> list[str] | None:
+    """The class labels a model records, as text, or None if it records none.
+
+    A model trained on data with named classes (``barenet train --csv``, or
+    ``BarenetClassifier.save``) records them in ``info["data"]["classes"]``:
+    output unit k stands for the k-th. Labels are kept as JSON strings,
+    numbers or booleans; a list that is not one label per output is no
+    record.
+    """
+    data = info.get("data") if isinstance(info, dict) else None
+    labels = data.get("classes") if isinstance(data, dict) else None
+    if not isinstance(labels, list) or len(labels) != n_outputs:
+        return None
+    if not all(isinstance(c, str | int | float) for c in labels):
+        return None
+    return [str(c) for c in labels]
+
+
+def class_names(info: Any, n_outputs: int) -> list[str]:
+    """The names of a model's classes: its recorded labels, else 0, 1, ..."""
+    recorded = recorded_classes(info, n_outputs)
+    return recorded or [str(k) for k in range(n_outputs)]
+
+
+def label_key(label: str) -> float | str:
+    """How a class name is matched to another: by value if it is a number
+    ("3", "3.0" and 3 are one class), else by its text."""
+    try:
+        value = float(label)
+    except ValueError:
+        return label
+    return value if math.isfinite(value) else label

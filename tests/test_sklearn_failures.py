@@ -365,6 +365,10 @@ def _edited(saved, path, edit):
             lambda info, s: info["data"].update(classes=["cat", "dog"]),
             "the classes are not a list of 3 labels, one per output",
         ),
+        (
+            lambda info, s: info["data"].update(classes=[[1], [1, 2], 3]),
+            "the classes are not numbers, strings or booleans",
+        ),
         (lambda info, s: s.update(n_iter=float("inf")), "n_iter is inf"),
         (lambda info, s: s.update(n_iter=-7), "n_iter is -7"),
         (lambda info, s: s.update(seed=float("inf")), "seed is inf"),

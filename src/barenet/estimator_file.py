@@ -73,12 +73,16 @@ class SavedState:
 def labels_to_json(classes: NDArray[Any]) -> list[Any] | None:
     """The labels as JSON values, or None if some label has no JSON form."""
     labels = classes.tolist()
-    for label in labels:
-        if isinstance(label, float) and not math.isfinite(label):
-            return None
-        if not isinstance(label, str | int | float | bool):
-            return None
-    return labels
+    return labels if _json_labels(labels) else None
+
+
+def _json_labels(labels: list[Any]) -> bool:
+    """Whether every label is a string, a boolean or a finite number."""
+    return all(
+        isinstance(label, str | int | float | bool)
+        and not (isinstance(label, float) and not math.isfinite(label))
+        for label in labels
+    )
 
 
 def state_to_json(state: SavedState) -> dict[str, Any]:
@@ -183,7 +187,7 @@ def _classes(
         raise DamagedState(
             f"the classes are not a list of {n_outputs} labels, one per output"
         )
-    if labels_to_json(np.asarray(labels, dtype=object)) is None:
+    if not _json_labels(labels):
         raise DamagedState("the classes are not numbers, strings or booleans")
     text = saved.get("classes_dtype")
     try:

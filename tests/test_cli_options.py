@@ -156,20 +156,3 @@ def test_threads_limits_the_matrix_products_while_training(
     assert main(args) == 0
     assert seen and set(seen) == {1}
     assert json.loads((out / "report.json").read_text())["threads"] == 1
-
-
-def test_threads_without_threadpoolctl_is_one_line(
-    tmp_path, monkeypatch, capsys
-):
-    import sys
-
-    monkeypatch.setitem(sys.modules, "threadpoolctl", None)
-    status = main(
-        ["train", "--threads", "1", "--out", str(tmp_path / "r"), "--quiet"]
-    )
-    assert status == 1
-    assert capsys.readouterr().err == (
-        "barenet train: error: choosing the number of threads needs the "
-        "threadpoolctl package: pip install threadpoolctl (or leave the "
-        "thread count unset)\n"
-    )

@@ -12,13 +12,15 @@ Small products gain nothing from sharing, and OpenBLAS already runs them
 on one thread (on the shapes barenet's benchmarks use, two threads were
 never slower than one on an idle machine). So barenet does not choose a
 count itself; ``limit_threads`` lets the user choose one for a block of
-code, through threadpoolctl (an optional dependency).
+code, through threadpoolctl.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from threadpoolctl import threadpool_limits
 
 from barenet.errors import ConfigError
 
@@ -27,7 +29,7 @@ from barenet.errors import ConfigError
 def limit_threads(threads: int | None) -> Iterator[None]:
     """Run the block with at most ``threads`` BLAS threads.
 
-    None leaves the count as it is. Needs the threadpoolctl package.
+    None leaves the count as it is.
 
     Examples
     --------
@@ -41,12 +43,5 @@ def limit_threads(threads: int | None) -> Iterator[None]:
         raise ConfigError(
             f"threads must be a whole number >= 1, or None, got {threads!r}"
         )
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        raise ConfigError(
-            "choosing the number of threads needs the threadpoolctl package: "
-            "pip install threadpoolctl (or leave the thread count unset)"
-        ) from None
     with threadpool_limits(limits=threads, user_api="blas"):
         yield

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from barenet.cli import bench, cv, evaluate, predict, serve, train
+from barenet.cli.options import HelpFormatter
 from barenet.errors import BarenetError
 
 SUBCOMMANDS = (train, cv, evaluate, predict, serve, bench)
@@ -33,16 +34,28 @@ def build_parser() -> argparse.ArgumentParser:
         prog="barenet",
         description="Deep learning from scratch in NumPy.",
         epilog="Run 'barenet COMMAND --help' for a command's options.",
+        formatter_class=HelpFormatter,
     )
     parser.add_argument(
         "--version", action="version", version=f"barenet {__version__}"
     )
+    # Every subcommand's help goes through the one HelpFormatter.
     commands = parser.add_subparsers(
-        dest="command", metavar="COMMAND", required=True
+        dest="command",
+        metavar="COMMAND",
+        required=True,
+        parser_class=_CommandParser,
     )
     for module in SUBCOMMANDS:
         module.add_parser(commands)
     return parser
+
+
+class _CommandParser(argparse.ArgumentParser):
+    """A subcommand's parser, whose help goes through ``HelpFormatter``."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(formatter_class=HelpFormatter, **kwargs)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

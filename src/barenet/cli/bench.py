@@ -35,7 +35,6 @@ def add_parser(commands: Any) -> None:
         help="time barenet against the per-sample loop, scikit-learn and "
         "PyTorch",
         description=__doc__,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument(
         "experiments",

@@ -32,7 +32,6 @@ def add_parser(commands: Any) -> None:
         "cv",
         help="cross-validate training options (5x2 or stratified k-fold)",
         description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("protocol", choices=["5x2", "kfold"], help="5x2, or kfold K")
     p.add_argument(
@@ -45,14 +44,14 @@ def add_parser(commands: Any) -> None:
         "--seed",
         type=int,
         default=0,
-        help="seed of the folds and of every fold's training (default 0)",
+        help="seed of the folds and of every fold's training",
     )
     p.add_argument(
         "--out",
         type=Path,
         metavar="FILE",
         default=Path("cv.json"),
-        help="JSON report to write (default cv.json)",
+        help="JSON report to write",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_training_options(p)

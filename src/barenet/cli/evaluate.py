@@ -59,7 +59,6 @@ def add_parser(commands: Any) -> None:
         "evaluate",
         help="measure a trained model: accuracy, per class, confusion, errors",
         description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("model", type=Path, help="a model file (model.npz)")
     source = p.add_mutually_exclusive_group()
@@ -104,8 +103,7 @@ def add_parser(commands: Any) -> None:
         type=positive_int,
         default=100,
         metavar="N",
-        help="most misclassified digits drawn in misclassified.png "
-        "(default 100)",
+        help="most misclassified digits drawn in misclassified.png",
     )
     p.set_defaults(run=run)
 

@@ -1,9 +1,11 @@
-"""Argument types shared by subcommands: each rejects a bad value clearly."""
+"""Shared by the subcommands: argument types that reject a bad value
+clearly, and the formatter of every command's ``--help``."""
 
 from __future__ import annotations
 
 import argparse
 import math
+import re
 
 
 def positive_int(text: str) -> int:
@@ -78,18 +80,55 @@ def _float(text: str) -> float:
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Help that shows defaults, but not "(default: None)" for options whose
-    absence the help text itself explains, and keeps the description's
-    paragraphs."""
+    """The help of every barenet command: plain text, each default said once.
+
+    Descriptions are module docstrings, written for the code reader too:
+    their ````code```` marks are dropped, a line's closing ``::`` becomes
+    ``:``, paragraphs are refilled to the terminal's width, and indented
+    lines (examples, tables of files) are kept as written.
+
+    An option's default is added after its help, as ``(default: 8000)``,
+    unless there is nothing to tell (None, False, an empty list) or the
+    help already says it (it mentions a default).
+    """
 
     def _get_help_string(self, action: argparse.Action) -> str:
-        if action.default is None or action.default is False:
-            return action.help or ""
-        return super()._get_help_string(action) or ""
+        text = _plain(action.help or "")
+        if _says_nothing(action.default) or "default" in text.lower():
+            return text
+        if action.option_strings or action.nargs in (
+            argparse.OPTIONAL,
+            argparse.ZERO_OR_MORE,
+        ):
+            return f"{text} (default: %(default)s)"
+        return text
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
-        paragraphs = text.replace("``", "").strip().split("\n\n")
+        blocks = _plain(text).strip().split("\n\n")
         return "\n\n".join(
-            super(HelpFormatter, self)._fill_text(p, width, indent)
-            for p in paragraphs
+            _kept_as_written(block, indent)
+            if block.startswith((" ", "\t"))
+            else super(HelpFormatter, self)._fill_text(block, width, indent)
+            for block in blocks
         )
+
+
+def _plain(text: str) -> str:
+    """Docstring markup removed: ``code`` marks, a closing ``::``."""
+    text = text.replace("``", "")
+    return re.sub(r"::$", ":", text, flags=re.MULTILINE)
+
+
+def _says_nothing(default: object) -> bool:
+    """Whether "(default: ...)" would tell the reader nothing."""
+    return (
+        default is None
+        or default is False
+        or default is argparse.SUPPRESS
+        or (isinstance(default, list) and not default)
+    )
+
+
+def _kept_as_written(block: str, indent: str) -> str:
+    """An indented block (an example, a table): its lines unchanged."""
+    return "\n".join(indent + line for line in block.splitlines())

@@ -38,7 +38,6 @@ def add_parser(commands: Any) -> None:
         "predict",
         help="read digits from pictures (or classes from CSV rows) with a model",
         description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("model", type=Path, help="a model file (model.npz)")
     p.add_argument(

@@ -26,7 +26,6 @@ def add_parser(commands: Any) -> None:
         "serve",
         help="serve a page to draw digits and see the network's guesses",
         description=__doc__,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument(
         "--host",

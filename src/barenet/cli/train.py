@@ -36,7 +36,6 @@ from barenet.cli.checkpoints import (
     resumed_args,
 )
 from barenet.cli.options import (
-    HelpFormatter,
     non_negative_int,
     positive_int,
     rows_or_fraction,
@@ -69,7 +68,6 @@ def add_parser(commands: Any) -> None:
         "train",
         help="train a network (by default the seed experiment on Semeion)",
         description=__doc__,
-        formatter_class=HelpFormatter,
     )
     source = p.add_mutually_exclusive_group()
     source.add_argument(

@@ -6,6 +6,7 @@ Servers run as real processes on 127.0.0.1 with a port the system picks
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import socket
@@ -104,6 +105,17 @@ def test_serve_uses_the_newest_model_and_stops_on_ctrl_c(
     )
     assert server.url.startswith("http://127.0.0.1:")
     assert get_json(server.url + "api/model")["id"] == RUN
+    # HEAD, then GET on the same connection: HEAD's answer has no body.
+    host, port = server.url.split("/")[2].split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request("HEAD", "/")
+    head = connection.getresponse()
+    assert (head.status, head.read()) == (200, b"")
+    connection.request("GET", "/")
+    page = connection.getresponse().read()
+    assert head.getheader("content-length") == str(len(page))
+    assert page.startswith(b"<!doctype html>")
+    connection.close()
     status, out, err = server.stop()
     assert (status, out, err) == (0, "Stopped.\n", "")
 

@@ -414,6 +414,36 @@ def test_the_page_and_everything_it_loads_come_from_barenet(client):
         assert not re.search(r"https?://|@import|url\(", text), name
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/api/models",
+        "/api/model",
+        f"/api/model?model={RUN}",
+        "/api/model?model=nope",
+        "/openapi.json",
+        "/static/app.js",
+        "/static/style.css",
+        "/no-such-page",
+    ],
+)
+def test_head_gets_what_get_gets_without_the_body(client, path):
+    head, get = client.head(path), client.get(path)
+    assert head.status_code == get.status_code
+    assert head.content == b""
+    assert len(get.content) > 0
+    for name in ("content-type", "content-security-policy"):
+        assert head.headers[name] == get.headers[name]
+    assert head.headers["content-length"] == str(len(get.content))
+
+
+def test_head_is_refused_where_get_is(client):
+    for answer in (client.head("/api/predict"), client.get("/api/predict")):
+        assert answer.status_code == 405
+        assert answer.headers["allow"] == "POST"
+
+
 def test_the_openapi_schema_describes_the_api(client):
     schema = client.get("/openapi.json").json()
     assert set(schema["paths"]) == {"/api/models", "/api/model", "/api/predict"}

@@ -9,6 +9,9 @@ Routes::
     POST /api/predict      a digit: an image file, or JSON pixel values
     GET  /openapi.json     the API's schema
 
+Every GET route answers HEAD too, as HTTP asks: the same status and
+headers, no body.
+
 ``POST /api/predict`` takes the body's Content-Type as its kind:
 ``image/png`` or ``image/jpeg`` is an image file, read by
 ``barenet.predict_image`` with the preprocessing the model's training data
@@ -113,6 +116,7 @@ def create_app(catalog: ModelCatalog) -> FastAPI:
     )
     app.state.catalog = catalog
     app.add_middleware(_SecurityHeaders)
+    app.add_middleware(_HeadAsGet)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -380,6 +384,34 @@ class _SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class _HeadAsGet:
+    """ASGI middleware answering HEAD as GET, without the body.
+
+    FastAPI's routes answer only the methods they name, so HEAD / would be
+    405; HTTP asks that HEAD get what GET gets, headers included
+    (Content-Length too), with no body. Routes without GET still say 405.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(
+        self, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_without_body)
 
 
 def _version() -> str:

@@ -299,6 +299,22 @@ def test_a_model_says_which_preprocessing_it_needs():
         preprocessing_of(table)
 
 
+def test_a_model_without_a_record_is_matched_by_its_input_width():
+    """As BarenetClassifier.save writes them: labels, no preprocessing."""
+    for width, kind in ((256, "semeion"), (784, "mnist"), (64, "digits")):
+        net = Network([width, 10], seed=0)
+        net.info = {"data": {"classes": list(range(10))}}
+        assert preprocessing_of(net) == kind
+    # A table that happens to have 64 columns records that it is no image.
+    table = Network([64, 3], seed=0)
+    table.info = {"data": {"name": "t.csv", "preprocessing": None}}
+    with pytest.raises(ConfigError, match=r"64 features from t.csv that"):
+        preprocessing_of(table)
+    unnamed = Network([5, 3], seed=0)
+    with pytest.raises(ConfigError, match=r"5 features from unknown data"):
+        preprocessing_of(unnamed)
+
+
 def test_predict_image_gives_the_networks_own_probabilities():
     net = Network([256, 12, 10], seed=3)
     net.info = {"data": {"preprocessing": "semeion"}}

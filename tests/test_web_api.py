@@ -79,6 +79,9 @@ def test_the_models_list_describes_the_trained_run(client, trained_runs):
                 "dataset": "semeion",
                 "test_accuracy": report["test_accuracy"],
                 "created": report["created"],
+                "reads": "pictures",
+                "n_inputs": 256,
+                "labels": [str(d) for d in range(10)],
                 "preprocessing": "semeion",
                 "input_width": 16,
                 "input_height": 16,
@@ -114,6 +117,7 @@ def test_json_pixels_get_the_networks_own_answer(
         body = answer.json()
         np.testing.assert_allclose(body["probabilities"], p, rtol=1e-12)
         assert body["digit"] == int(np.argmax(p))
+        assert body["label"] == str(body["digit"])
         assert body["input"] == {
             "width": 16,
             "height": 16,

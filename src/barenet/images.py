@@ -111,7 +111,8 @@ GEOMETRIES = {
 }
 """The preprocessings by name."""
 
-_WIDTHS = {g.shape[0] * g.shape[1]: g.name for g in GEOMETRIES.values()}
+_WIDTHS = {256: "semeion", 784: "mnist", 64: "digits"}
+"""The preprocessing of a model that records none, by its input width."""
 
 
 @dataclass(frozen=True)
@@ -195,8 +196,9 @@ def preprocessing_of(net: Network) -> str:
     """The preprocessing a model's training data needs.
 
     Read from the model's metadata (``net.info["data"]["preprocessing"]``);
-    models saved without it are matched by input width (256 is Semeion,
-    784 MNIST, 64 the 8x8 digits).
+    models saved without that entry (``BarenetClassifier.save``, say) are
+    matched by input width (256 is Semeion, 784 MNIST, 64 the 8x8 digits).
+    An entry that is null says the data were not images.
 
     Raises
     ------
@@ -205,14 +207,16 @@ def preprocessing_of(net: Network) -> str:
         say), so pictures cannot be fed to it.
     """
     data = net.info.get("data")
-    recorded = data.get("preprocessing") if isinstance(data, dict) else None
+    data = data if isinstance(data, dict) else {}
+    recorded = data.get("preprocessing")
     if isinstance(recorded, str) and recorded in GEOMETRIES:
         return recorded
-    if recorded is None and net.n_inputs in _WIDTHS:
+    if "preprocessing" not in data and net.n_inputs in _WIDTHS:
         return _WIDTHS[net.n_inputs]
-    source = data.get("name", "unknown data") if isinstance(data, dict) else ""
+    source = data.get("name")
+    source = source if isinstance(source, str) and source else "unknown data"
     raise ConfigError(
-        f"this model takes {net.n_inputs} features from {source or 'data'} "
+        f"this model takes {net.n_inputs} features from {source} "
         "that are not images, so it cannot read a picture; give it rows of "
         "numbers instead (barenet predict MODEL --csv FILE)"
     )

@@ -104,6 +104,8 @@ def _require_web_extra() -> None:
 
 
 def _say_which_model(catalog: Any) -> None:
+    """One line on the model in use (and one more if it reads no pictures);
+    a pinned model that cannot be used is an error."""
     default = catalog.default_id()
     if default is None:
         print(
@@ -112,7 +114,12 @@ def _say_which_model(catalog: Any) -> None:
             flush=True,
         )
         return
-    facts = catalog.get(default).describe()
+    model = catalog.get(default)
+    if model.error is not None:
+        raise ConfigError(
+            f"the model {model.entry.path} cannot be used: {model.error}"
+        )
+    facts = model.describe()
     accuracy = facts["test_accuracy"]
     figures = [
         facts["architecture"].split(" ")[0],
@@ -123,6 +130,13 @@ def _say_which_model(catalog: Any) -> None:
         f"Model: {facts['path']} ({', '.join(f for f in figures if f)})",
         flush=True,
     )
+    if model.reads == "numbers":
+        print(
+            f"It reads rows of {facts['n_inputs']} numbers, not pictures: "
+            "the page cannot read a drawing with it, and POST /api/predict "
+            'takes its rows as JSON {"features": [...]}.',
+            flush=True,
+        )
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -6,7 +6,7 @@ Routes::
     GET  /static/...       its script and style sheet
     GET  /api/models       every model in the runs folder, and the default
     GET  /api/model        one model (?model=ID, else the default)
-    POST /api/predict      a digit: an image file, or JSON pixel values
+    POST /api/predict      a class: an image file, or JSON pixels or features
     GET  /openapi.json     the API's schema
 
 Every GET route answers HEAD too, as HTTP asks: the same status and
@@ -16,21 +16,26 @@ headers, no body.
 ``image/png`` or ``image/jpeg`` is an image file, read by
 ``barenet.predict_image`` with the preprocessing the model's training data
 needs, exactly as ``barenet predict`` reads it; ``application/json``
-is ``{"pixels": [...]}``, the network's input itself. The answer holds
-the digit, the network's output for each class, and the input the network
-read, so the page can show what the network saw.
+is ``{"pixels": [...]}``, the picture the network reads, or
+``{"features": [...]}``, its input as any numbers. A model of pictures
+takes all three; a model of a table (``barenet train --csv``) reads rows
+of numbers and takes features only. The answer holds the class (its
+index and its label), the network's output for each class, and the
+picture the network read, so the page can show what the network saw.
 
 Every refusal is a 4xx with a JSON body ``{"detail": "..."}`` that says
 what was wrong: a body over ``MAX_BODY_BYTES`` (refused from its declared
 length, or as soon as more arrives, never read whole), a Content-Type
 other than those above, malformed JSON or an image that does not decode,
-an image over ``MAX_IMAGE_PIXELS``, the wrong number of pixels, or a blank
-drawing. Interactive API pages (``/docs``) are off: their scripts would
-come from a CDN, and the page must work offline.
+an image over ``MAX_IMAGE_PIXELS``, the wrong number of pixels or
+features, a picture for a model of a table, or a blank drawing.
+Interactive API pages (``/docs``) are off: their scripts would come from
+a CDN, and the page must work offline.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from pathlib import Path
@@ -46,10 +51,12 @@ from numpy.typing import NDArray
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from barenet.data.base import class_names
 from barenet.errors import BarenetError
 from barenet.prediction import ImagePrediction, predict_image
 from barenet.web.catalog import LoadedModel, ModelCatalog, ModelNotFoundError
 from barenet.web.schemas import (
+    Features,
     InputImage,
     ModelInfo,
     ModelList,
@@ -167,7 +174,8 @@ def _add_predict_route(app: FastAPI, catalog: ModelCatalog) -> None:
                 (
                     422,
                     "Malformed image or JSON, too many pixels, wrong "
-                    "pixel count, or a blank drawing.",
+                    "pixel or feature count, a picture for a model that "
+                    "reads numbers, or a blank drawing.",
                 ),
             )
         },
@@ -184,9 +192,17 @@ def _request_body() -> dict[str, Any]:
     return {
         "required": True,
         "description": "A PNG or JPEG image of one digit (dark on light or "
-        "light on dark), or JSON pixel values. At most 1 MB.",
+        "light on dark), or JSON: pixel values, or features (the input of "
+        "any model, and the only one of a model of a table). At most 1 MB.",
         "content": {
-            JSON_TYPE: {"schema": Pixels.model_json_schema()},
+            JSON_TYPE: {
+                "schema": {
+                    "oneOf": [
+                        Pixels.model_json_schema(),
+                        Features.model_json_schema(),
+                    ]
+                }
+            },
             **{kind: binary for kind in IMAGE_TYPES},
         },
     }
@@ -244,16 +260,19 @@ def _answer(
     loaded = _find(catalog, model_id)
     assert loaded.net is not None
     if kind == JSON_TYPE:
-        x = _pixels_from_json(body, loaded)
-        _check_not_blank(x)
+        given = _json_input(body)
+        x = _checked_input(given, loaded)
         probabilities = loaded.net.predict_proba(x[np.newaxis, :])[0]
-        return _prediction(loaded, x, probabilities)
+        seen = x if isinstance(given, Pixels) else None
+        return _prediction(loaded, probabilities, seen)
+    if loaded.preprocessing is None:
+        raise ApiError(422, f"{_reads_numbers(loaded)}, not pictures")
     guess = _read_image(body, loaded)
     _check_not_blank(guess.seen.x)
     return _prediction(
         loaded,
-        guess.seen.x,
         guess.probabilities,
+        guess.seen.x,
         guess.seen.kind,
         guess.seen.polarity,
     )
@@ -261,17 +280,25 @@ def _answer(
 
 def _prediction(
     loaded: LoadedModel,
-    x: NDArray[np.float64],
     probabilities: NDArray[np.float64],
+    seen: NDArray[np.float64] | None,
     preprocessing: str | None = None,
     polarity: str | None = None,
 ) -> Prediction:
-    assert loaded.input_shape is not None
-    height, width = loaded.input_shape
+    """The answer; ``seen`` is the picture the network read, if any."""
+    assert loaded.net is not None
+    best = int(np.argmax(probabilities))
+    labels = class_names(loaded.net.info, loaded.net.n_outputs)
+    picture = None
+    if seen is not None:
+        assert loaded.input_shape is not None
+        height, width = loaded.input_shape
+        picture = InputImage(width=width, height=height, pixels=seen.tolist())
     return Prediction(
-        digit=int(np.argmax(probabilities)),
+        digit=best,
+        label=labels[best],
         probabilities=[float(p) for p in probabilities],
-        input=InputImage(width=width, height=height, pixels=x.tolist()),
+        input=picture,
         preprocessing=preprocessing,
         polarity=polarity,
         model=loaded.entry.id,
@@ -293,22 +320,62 @@ def _find(catalog: ModelCatalog, model_id: str | None) -> LoadedModel:
     return loaded
 
 
-def _pixels_from_json(body: bytes, loaded: LoadedModel) -> NDArray[np.float64]:
-    """The network's input from ``{"pixels": [...]}``, checked."""
+def _json_input(body: bytes) -> Pixels | Features:
+    """``{"pixels": [...]}`` or ``{"features": [...]}``, checked."""
     try:
-        pixels = Pixels.model_validate_json(body).pixels
+        peek = json.loads(body)
+    except ValueError:
+        peek = None  # pydantic says what is wrong with it below
+    shape = (
+        Features if isinstance(peek, dict) and "features" in peek else Pixels
+    )
+    try:
+        return shape.model_validate_json(body)
     except ValidationError as exc:
         raise ApiError(422, f"invalid JSON body: {_explain(exc)}") from None
-    assert loaded.input_shape is not None
+
+
+def _checked_input(
+    given: Pixels | Features, loaded: LoadedModel
+) -> NDArray[np.float64]:
+    """The network's input from JSON: pixels for a model of pictures, as
+    many of them as it reads and not blank; features for any model."""
+    assert loaded.net is not None
+    if isinstance(given, Features):
+        if len(given.features) != loaded.net.n_inputs:
+            raise ApiError(
+                422,
+                f"expected {loaded.net.n_inputs} features for the model "
+                f"{loaded.entry.id!r}, found {len(given.features)}",
+            )
+        return np.asarray(given.features, dtype=np.float64)
+    if loaded.input_shape is None:
+        raise ApiError(
+            422,
+            f"{_reads_numbers(loaded)}, not pixels; send them as "
+            '{"features": [...]}',
+        )
     height, width = loaded.input_shape
-    if len(pixels) != height * width:
+    if len(given.pixels) != height * width:
         raise ApiError(
             422,
             f"expected {height * width} pixel values ({width}x{height}, row "
             f"by row) for the model {loaded.entry.id!r}, found "
-            f"{len(pixels)}",
+            f"{len(given.pixels)}",
         )
-    return np.asarray(pixels, dtype=np.float64)
+    x = np.asarray(given.pixels, dtype=np.float64)
+    _check_not_blank(x)
+    return x
+
+
+def _reads_numbers(loaded: LoadedModel) -> str:
+    """'the model 'x' reads rows of 4 numbers (from t.csv)'."""
+    assert loaded.net is not None
+    source = loaded.describe()["dataset"]
+    return (
+        f"the model {loaded.entry.id!r} reads rows of {loaded.net.n_inputs} "
+        f"numbers{f' (from {source})' if source else ''}"
+    )
 
 
 def _read_image(body: bytes, loaded: LoadedModel) -> ImagePrediction:

@@ -5,10 +5,16 @@ A ``ModelCatalog`` answers three questions for the web app:
 - which models are there? Every ``model.npz`` in a run folder directly
   inside the runs folder (see ``barenet.runs.find_models``), newest first,
   plus the one named on the command line, if any;
-- which is the default? The named one, else the newest that loads;
+- which is the default? The named one, else the newest that reads
+  pictures, else the newest that loads;
 - what is model ``id``? Its network and a short description (architecture,
-  data set, test accuracy, the preprocessing its pictures need and the
-  image size that gives; see ``barenet.images``).
+  data set, test accuracy, its classes' labels, the preprocessing its
+  pictures need and the image size that gives; see ``barenet.images``).
+
+Every model barenet saves can be served. Most read pictures; a model of a
+table (``barenet train --csv``, or an estimator fitted on other rows)
+reads rows of numbers instead: its ``preprocessing`` is None, and the API
+takes its input as numbers only.
 
 A model's ``id`` is its run folder's name (``20261204-154818``), or, for a
 named model outside the runs folder, its path. Only ids from the listing
@@ -28,7 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from barenet.errors import BarenetError
+from barenet.data.base import class_names
+from barenet.errors import BarenetError, ConfigError
 from barenet.images import GEOMETRIES, preprocessing_of
 from barenet.io import load_model
 from barenet.network import Network
@@ -52,6 +59,8 @@ class LoadedModel:
     """A loaded network with its description, or why it cannot be used.
 
     ``net`` is None exactly when ``error`` says what went wrong.
+    ``preprocessing`` is None for a model that reads rows of numbers
+    rather than pictures (and for one that cannot be used).
     """
 
     entry: ModelEntry
@@ -66,9 +75,17 @@ class LoadedModel:
             return None
         return GEOMETRIES[self.preprocessing].shape
 
+    @property
+    def reads(self) -> str | None:
+        """ "pictures", "numbers" (rows of a table), or None if unusable."""
+        if self.net is None:
+            return None
+        return "numbers" if self.preprocessing is None else "pictures"
+
     def describe(self) -> dict[str, Any]:
         """JSON-ready facts about the model, as ``GET /api/model`` shows."""
-        info = self.net.info if self.net is not None else {}
+        net = self.net
+        info = net.info if net is not None else {}
         data = _dict(info.get("data"))
         final = _dict(info.get("final"))
         accuracy = final.get("test_accuracy")
@@ -76,10 +93,15 @@ class LoadedModel:
         return {
             "id": self.entry.id,
             "path": str(self.entry.path),
-            "architecture": _architecture(self.net),
+            "architecture": _architecture(net),
             "dataset": _text(data.get("name")),
             "test_accuracy": accuracy if _is_fraction(accuracy) else None,
             "created": _text(info.get("created")),
+            "reads": self.reads,
+            "n_inputs": net.n_inputs if net is not None else None,
+            "labels": (
+                class_names(info, net.n_outputs) if net is not None else None
+            ),
             "preprocessing": self.preprocessing,
             "input_width": width,
             "input_height": height,
@@ -126,12 +148,15 @@ class ModelCatalog:
         return [self._load(entry) for entry in self.entries()]
 
     def default_id(self) -> str | None:
-        """The pinned model's id, else the newest usable model's, else None."""
+        """The pinned model's id, else the newest that reads pictures, else
+        the newest usable one, else None."""
         if self.pinned is not None:
             return self._pinned_entry().id
-        for entry in self.entries():
-            if self._load(entry).net is not None:
-                return entry.id
+        usable = [m for m in self.models() if m.net is not None]
+        for wanted in ("pictures", "numbers"):
+            for model in usable:
+                if model.reads == wanted:
+                    return model.entry.id
         return None
 
     def get(self, model_id: str | None = None) -> LoadedModel:
@@ -195,9 +220,12 @@ class ModelCatalog:
 def _load_entry(entry: ModelEntry) -> LoadedModel:
     try:
         net = load_model(entry.path)
-        kind = preprocessing_of(net)
     except BarenetError as exc:
         return LoadedModel(entry, None, str(exc), None)
+    try:
+        kind = preprocessing_of(net)
+    except ConfigError:
+        return LoadedModel(entry, net, None, None)  # it reads numbers
     height, width = GEOMETRIES[kind].shape
     if height * width != net.n_inputs:
         error = (
@@ -209,13 +237,15 @@ def _load_entry(entry: ModelEntry) -> LoadedModel:
 
 
 def _architecture(net: Network | None) -> str | None:
+    """'256-30-20-10 (sigmoid units, sigmoid output)'; convolutional layers
+    follow the input as conv32x5 (32 filters of 5x5 pixels)."""
     if net is None:
         return None
+    layers = [str(net.sizes[0])]
+    layers += [f"conv{f}x{k}" for f, k in net.conv]
+    layers += [str(n) for n in net.sizes[1:]]
     hidden = ",".join(sorted(set(net.activations))) or "no hidden"
-    return (
-        f"{'-'.join(str(n) for n in net.sizes)} "
-        f"({hidden} units, {net.output.name} output)"
-    )
+    return f"{'-'.join(layers)} ({hidden} units, {net.output.name} output)"
 
 
 def _dict(value: object) -> dict[str, Any]:

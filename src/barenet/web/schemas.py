@@ -4,12 +4,13 @@ FastAPI turns these into the OpenAPI schema at ``/openapi.json``; the
 tests fuzz the API from that schema and check every answer against it.
 
 Pixel values, in requests and answers alike, run from 0 (paper) to 1
-(ink), row by row from the top left: the network's own input.
+(ink), row by row from the top left: the network's own input. A model of
+a table reads rows of numbers instead, sent as ``features``.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,6 +30,20 @@ class Pixels(BaseModel):
     )
 
 
+class Features(BaseModel):
+    """A request's input given as one row of numbers, for any model."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    features: list[float] = Field(
+        description="The network's input as it is, one number per input "
+        "(see ModelInfo.n_inputs): for a model of a CSV table, a row's "
+        "values in its columns' order without the label; for a model of "
+        "pictures, its pixel values. Any finite numbers.",
+        max_length=100_000,
+    )
+
+
 class InputImage(BaseModel):
     """The image the network read, after preprocessing."""
 
@@ -43,20 +58,32 @@ class InputImage(BaseModel):
 class Prediction(BaseModel):
     """The network's answer for one digit."""
 
-    digit: int = Field(description="The most probable digit.", ge=0)
-    probabilities: list[float] = Field(
-        description="The network's output for each digit 0, 1, ..., 9, "
-        "between 0 and 1. With a sigmoid output each is the network's "
-        "belief in that digit alone, so they need not sum to 1."
+    digit: int = Field(
+        description="The most probable class, by its output's index: the "
+        "digit itself for a model of digits 0..9.",
+        ge=0,
     )
-    input: InputImage
+    label: str = Field(
+        description="The most probable class's label (see "
+        "ModelInfo.labels): the digit for a model of digits, the table's "
+        "own label for a model of a CSV table."
+    )
+    probabilities: list[float] = Field(
+        description="The network's output for each class, in the order of "
+        "ModelInfo.labels, between 0 and 1. With a sigmoid output each is "
+        "the network's belief in that class alone, so they need not sum "
+        "to 1."
+    )
+    input: InputImage | None = Field(
+        description="The picture the network read; null for features."
+    )
     preprocessing: str | None = Field(
         description="The preprocessing an image went through (see "
-        "ModelInfo); null for JSON pixels, which are taken as they are."
+        "ModelInfo); null for JSON, which is taken as it is."
     )
     polarity: str | None = Field(
         description="'dark on light' or 'light on dark', as found in an "
-        "image; null for JSON pixels."
+        "image; null for JSON."
     )
     model: str = Field(description="The id of the model that answered.")
 
@@ -75,10 +102,23 @@ class ModelInfo(BaseModel):
         description="Share of held-out test digits it got right (argmax)."
     )
     created: str | None = Field(description="When it was trained (ISO 8601).")
+    reads: Literal["pictures", "numbers"] | None = Field(
+        description="What it reads: 'pictures' (images, or pixels), or "
+        "'numbers' (rows of a table, as features only); null if the file "
+        "cannot be used."
+    )
+    n_inputs: int | None = Field(
+        description="How many numbers its input holds.", ge=1
+    )
+    labels: list[str] | None = Field(
+        description="Its classes' labels, one per output: '0' to '9' for "
+        "digits, the table's own labels for a model of a CSV table."
+    )
     preprocessing: str | None = Field(
         description="How a picture is made ready for it: 'semeion' (crop "
         "to the ink, stretch to 16x16, black and white), 'mnist' (fit in "
-        "20x20, centre by mass in 28x28), 'usps' or 'digits'."
+        "20x20, centre by mass in 28x28), 'usps' or 'digits'; null for a "
+        "model that reads numbers."
     )
     input_width: int | None = Field(description="Columns of its input image.")
     input_height: int | None = Field(description="Rows of its input image.")

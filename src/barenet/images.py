@@ -453,7 +453,10 @@ def fit(ink: NDArray[np.float64], kind: str) -> NDArray[np.float64]:
     framed[top : top + height, left : left + width] = inked
     if g.pool > 1:
         framed = resize(framed, g.size // g.pool, g.size // g.pool)
-    return framed
+
+    # Area averages of ink in 0..1 stay in 0..1 in exact arithmetic; in
+    # floating point a few end some 1e-16 past 1. Ink is 0..1, exactly.
+    return np.clip(framed, 0.0, 1.0)
 
 
 def _offsets(inked: NDArray[np.float64], g: Geometry) -> tuple[int, int]:

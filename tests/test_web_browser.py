@@ -5,10 +5,12 @@ A ``barenet serve`` process serves the session's trained Semeion model on
 stroke, with a mouse, a pen and a finger (one stroke per run of ink in a
 row of the 16x16 digit, with the page's round pen), and check that the
 page's guess is the digit's label and that the image the network saw is
-the digit itself. They upload an image file, draw with the keyboard, look
-at the page on a phone-sized screen, and check that the page asked for
-nothing beyond barenet's own server. Screenshots are kept in
-``test-artifacts/``.
+the digit itself. They upload an image file (and one the server refuses,
+which must leave the drawing and its guess alone), draw with the
+keyboard, switch between models of different kinds (every text and
+picture about the model must follow), look at the page on a phone-sized
+screen, and check that the page asked for nothing beyond barenet's own
+server. Screenshots are kept in ``test-artifacts/``.
 
 Chromium is ``/usr/bin/chromium`` (Debian's package ``chromium``);
 Playwright's own browser downloads are never used.
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +29,8 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from barenet.evaluation import holdout_split
-from barenet.io import load_model
+from barenet.io import load_model, save_model
+from barenet.network import Network
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -40,6 +45,8 @@ CHROMIUM_ARGS = [
 ]
 PAD = 280  # the pad's own pixels (the canvas's width and height)
 RUN = "20260101-120000"
+WORDS = ["zero", "one", "two", "three", "four"]
+WORDS += ["five", "six", "seven", "eight", "nine"]
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +101,32 @@ class Visit:
             "data-state", "done", timeout=20_000
         )
         return self.page.locator("#digit").text_content()
+
+    def shown(self):
+        """Everything the page shows about the drawing and its guess."""
+        page = self.page
+        return {
+            "state": page.locator("#guess").get_attribute("data-state"),
+            "digit": page.locator("#digit").text_content(),
+            "status": page.locator("#status").text_content(),
+            "bars": page.locator("#bars").inner_text(),
+            "seen": page.evaluate(
+                "(() => { const c = document.getElementById('seen');"
+                " return Array.from(c.getContext('2d')"
+                ".getImageData(0, 0, c.width, c.height).data); })()"
+            ),
+            "pad": page.evaluate("document.getElementById('pad').toDataURL()"),
+        }
+
+    def upload(self, name, data, kind):
+        self.page.set_input_files(
+            "#file", files=[{"name": name, "mimeType": kind, "buffer": data}]
+        )
+
+    def draw(self, pixels, device="mouse"):
+        hand = Hand(self.page, device)
+        for stroke in ink_runs(pixels):
+            hand.stroke(stroke)
 
     def close(self):
         outside = [u for u in self.requests if not u.startswith(self.url)]
@@ -318,3 +351,187 @@ def test_the_page_fits_a_phone(browser, server):
         page.screenshot(path=ARTIFACTS / "serve-phone.png", full_page=True)
     finally:
         page.close()
+
+
+# -- uploads that fail, uploads that are undone -------------------------------
+
+
+def test_a_refused_upload_leaves_the_drawing_and_its_guess_alone(
+    visit, test_digits
+):
+    pixels, label = test_digits[4]
+    visit.draw(pixels)
+    assert visit.wait_for_guess() == str(label)
+    before = visit.shown()
+    asked = len(visit.answers)
+
+    visit.upload("broken.png", b"not an image at all", "image/png")
+    error = visit.page.locator("#upload-error")
+    expect(error).to_be_visible()
+    assert error.text_content() == (
+        "broken.png: the uploaded image: not an image barenet can read "
+        "(expected PNG, JPEG, BMP, GIF or TIFF)"
+    )
+    assert len(visit.answers) == asked + 1  # the server was asked, once
+    assert visit.shown() == before  # the drawing, guess, bars, picture
+
+    # The drawing is still a drawing: Undo takes its last stroke away.
+    visit.page.get_by_role("button", name="Undo").click()
+    expect(error).to_be_hidden()
+    visit.wait_for_guess()
+    assert visit.shown()["pad"] != before["pad"]
+    assert len(visit.answers) == asked + 2
+
+
+def test_undo_after_an_upload_brings_the_drawing_back(
+    visit, test_digits, digit_image
+):
+    drawn, drawn_label = test_digits[0]
+    visit.draw(drawn)
+    assert visit.wait_for_guess() == str(drawn_label)
+    before = visit.shown()
+    uploaded, uploaded_label = next(
+        (x, y) for x, y in test_digits if y != drawn_label
+    )
+    visit.upload("digit.png", digit_image(uploaded), "image/png")
+    expect(visit.page.locator("#digit")).to_have_text(str(uploaded_label))
+    assert visit.shown()["pad"] != before["pad"]
+
+    visit.page.get_by_role("button", name="Undo").click()
+    assert visit.wait_for_guess() == str(drawn_label)
+    assert visit.shown() == before
+
+
+# -- sentences built from labels ----------------------------------------------
+
+
+def test_the_guess_is_said_with_the_right_article(visit, test_digits):
+    said = {
+        "0": "a 0",
+        "1": "a 1",
+        "7": "a 7",
+        "8": "an 8",
+        "11": "an 11",
+        "18": "an 18",
+        "80": "an 80",
+        "83": "an 83",
+        "800": "an 800",
+        "110": "a 110",
+        "181": "a 181",
+        "1100": "a 1100",
+        "8000": "an 8000",
+        "11000": "an 11000",
+        "18500": "an 18500",
+        "110000": "a 110000",
+        "8.5": "an 8.5",
+        "0.8": "a 0.8",
+        "yes": "“yes”",
+        "eight": "“eight”",
+        "A": "“A”",
+    }
+    found = visit.page.evaluate(
+        "labels => labels.map(readsAs)", list(said.keys())
+    )
+    assert dict(zip(said, found, strict=True)) == said
+
+    pixels = next(x for x, y in test_digits if y == 8)
+    visit.draw(pixels)
+    assert visit.wait_for_guess() == "8"
+    assert visit.page.locator("#status").text_content() == "It reads an 8."
+
+
+# -- the model chooser --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mixed_server(trained_runs, tmp_path_factory, start_server):
+    """A server whose runs folder holds models of four kinds.
+
+    The trained Semeion model (the newest, so the default), an MNIST one
+    (28x28), one whose classes are words, and one of a table of 4
+    columns with labels "no" and "yes", which reads numbers.
+    """
+    runs = tmp_path_factory.mktemp("mixed") / "runs"
+    (runs / RUN).mkdir(parents=True)
+    shutil.copy(trained_runs / RUN / "model.npz", runs / RUN)
+    others = {
+        "mnist": (784, {"name": "mnist", "preprocessing": "mnist"}),
+        "words": (256, {"name": "semeion", "classes": WORDS}),
+        "table": (
+            4,
+            {"name": "t.csv", "preprocessing": None, "classes": ["no", "yes"]},
+        ),
+    }
+    for when, (name, (width, data)) in enumerate(others.items()):
+        net = Network([width, 8, len(data.get("classes", WORDS))], seed=when)
+        net.info = {"data": data}
+        (runs / name).mkdir()
+        save_model(net, runs / name / "model.npz")
+        os.utime(runs / name / "model.npz", (1_000 + when, 1_000 + when))
+    server = start_server("--runs", str(runs))
+    yield server
+    assert server.stop()[0] == 0
+
+
+def test_everything_about_the_model_follows_the_model_chosen(
+    browser, mixed_server, test_digits
+):
+    visit = Visit(browser, mixed_server.url)
+    page = visit.page
+    caption = page.locator("#seen-caption")
+    seen = page.locator("#seen")
+    labels = page.locator("#bars .label")
+    try:
+        assert caption.text_content().startswith(
+            "16×16 pixels: your drawing cropped to its ink"
+        )
+        assert labels.all_text_contents() == [str(d) for d in range(10)]
+
+        # Nothing drawn yet: the text follows the model all the same.
+        page.select_option("#model", "mnist")
+        expect(caption).to_have_text(
+            "28×28 pixels: your drawing fitted into 20×20 keeping its shape, "
+            "centred by its mass, in grey, as barenet predict reads it."
+        )
+        assert (seen.get_attribute("width"), seen.get_attribute("height")) == (
+            "28",
+            "28",
+        )
+        assert "16×16" not in page.inner_text("body")
+
+        pixels, _ = test_digits[1]
+        visit.draw(pixels)
+        visit.wait_for_guess()
+        assert visit.last_answer()["input"]["width"] == 28
+        assert "16×16" not in page.inner_text("body")
+
+        page.select_option("#model", "words")
+        guess = visit.wait_for_guess()
+        assert guess in WORDS
+        assert page.locator("#status").text_content() == f"It reads “{guess}”."
+        assert labels.all_text_contents() == WORDS
+        expect(caption).to_contain_text("16×16 pixels")
+
+        asked = len(visit.answers)
+        page.select_option("#model", "table")
+        expect(page.locator("#status")).to_have_text(
+            "The model table reads rows of 4 numbers (from t.csv), not "
+            "pictures, so it cannot read a drawing. Choose a model of digits."
+        )
+        assert page.locator("#guess").get_attribute("data-state") == "idle"
+        assert labels.all_text_contents() == ["no", "yes"]
+        expect(seen).to_be_hidden()
+        expect(caption).to_have_text(
+            "This model reads rows of 4 numbers, not pictures."
+        )
+        assert len(visit.answers) == asked  # the server was not asked
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "serve-table.png", full_page=True)
+
+        page.select_option("#model", RUN)
+        visit.wait_for_guess()
+        expect(seen).to_be_visible()
+        assert visit.last_answer()["model"] == RUN
+        assert "28×28" not in page.inner_text("body")
+    finally:
+        visit.close()

@@ -9,8 +9,16 @@
 // changes made meanwhile are sent together when it returns, and answers
 // about a drawing that has since changed are dropped.
 //
-// An uploaded image is sent as the file itself (and shown on the pad);
-// strokes drawn over it turn it into a drawing like any other.
+// An uploaded image is sent as the file itself, before it touches the
+// pad: only a file the server reads replaces the drawing (and Undo brings
+// the drawing back); one it refuses leaves the drawing and the guess as
+// they were, and the reason shows beside the upload button. Strokes drawn
+// over an uploaded image turn it into a drawing like any other.
+//
+// Everything that depends on the model (its classes' labels on the bars,
+// the size and kind of picture it sees) follows the model chosen. A model
+// of a table reads rows of numbers, not pictures: the page says so
+// instead of asking.
 //
 // #guess carries data-state: "idle" (nothing to read), "busy" (a request
 // is in flight or due), "done" (the guess shown is the current drawing's)
@@ -21,6 +29,15 @@
 const PEN_WIDTH = 20; // pad pixels; the pad is 280 x 280
 const KEY_STEP = 10; // pad pixels per arrow key press
 const KEY_SMALL_STEP = 2; // the same, with Shift held
+const DIGITS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+// What each preprocessing does to a picture (see barenet.images).
+const PREPROCESSING = {
+  semeion: "cropped to its ink, stretched to fill the square, black and white",
+  mnist: "fitted into 20×20 keeping its shape, centred by its mass, in grey",
+  usps: "fitted into the square keeping its shape, centred, in grey",
+  digits: "fitted into 32×32, black and white, its ink counted in 4×4 blocks",
+};
 
 const pad = document.getElementById("pad");
 const context = pad.getContext("2d");
@@ -33,11 +50,12 @@ const seen = document.getElementById("seen");
 const seenCaption = document.getElementById("seen-caption");
 const modelSelect = document.getElementById("model");
 const fileInput = document.getElementById("file");
+const uploadError = document.getElementById("upload-error");
 
 const state = {
   strokes: [],
   current: null, // the stroke being drawn, also the last of `strokes`
-  upload: null, // {file, bitmap} after an image was chosen
+  upload: null, // {file, bitmap, before} after an image was read
   models: new Map(), // id -> the model's facts from /api/models
   modelId: null,
   version: 0, // bumped by every change, to drop stale answers
@@ -114,8 +132,8 @@ function undo() {
   if (state.strokes.length > 0) {
     state.strokes.pop();
   } else if (state.upload) {
-    state.upload = null;
-    fileInput.value = "";
+    // Back to what the pad held before the image replaced it.
+    ({ strokes: state.strokes, upload: state.upload } = state.upload.before);
   } else {
     return;
   }
@@ -127,7 +145,6 @@ function undo() {
 function clearPad() {
   state.strokes = [];
   state.upload = null;
-  fileInput.value = "";
   endStroke();
   redraw();
   changed();
@@ -139,9 +156,15 @@ function hasContent() {
   return state.strokes.length > 0 || state.upload !== null;
 }
 
+function readsPictures() {
+  const model = state.models.get(state.modelId);
+  return !model || model.reads !== "numbers";
+}
+
 function changed() {
   state.version += 1;
-  if (!hasContent()) {
+  showUploadError("");
+  if (!hasContent() || !readsPictures()) {
     showIdle();
     return;
   }
@@ -161,28 +184,33 @@ async function requestBody() {
   return { body: png, type: "image/png" };
 }
 
+// One question to the server: {ok, answer, detail}; detail says why not.
+async function ask({ body, type }) {
+  const query = state.modelId
+    ? `?model=${encodeURIComponent(state.modelId)}`
+    : "";
+  const response = await fetch(`/api/predict${query}`, {
+    method: "POST",
+    headers: { "Content-Type": type },
+    body,
+  });
+  const answer = await response.json();
+  return { ok: response.ok, answer, detail: answer.detail || response.statusText };
+}
+
 async function predict() {
   const version = state.version;
   state.dirty = false;
   state.inFlight = true;
   let outcome = "error";
   try {
-    const { body, type } = await requestBody();
-    const query = state.modelId
-      ? `?model=${encodeURIComponent(state.modelId)}`
-      : "";
-    const response = await fetch(`/api/predict${query}`, {
-      method: "POST",
-      headers: { "Content-Type": type },
-      body,
-    });
-    const answer = await response.json();
+    const reply = await ask(await requestBody());
     if (version === state.version) {
-      if (response.ok) {
-        showGuess(answer);
+      if (reply.ok) {
+        showGuess(reply.answer);
         outcome = "done";
       } else {
-        showProblem(answer.detail || response.statusText);
+        showProblem(reply.detail);
       }
     }
   } catch (error) {
@@ -201,35 +229,84 @@ async function predict() {
 
 // -- showing the answer -------------------------------------------------
 
-function buildBars() {
-  for (let d = 0; d < 10; d += 1) {
+// A label as said after "It reads": "a 7", "an 8", "an 11", "an 80";
+// a label that is not a number is quoted instead, without an article
+// (“yes”), since the page cannot know how a word is said.
+function readsAs(label) {
+  const number = /^(\d+)(\.\d+)?$/.exec(label);
+  if (!number) {
+    return `“${label}”`;
+  }
+  // Said aloud, a number starts with a vowel sound when it starts with
+  // "eight" (8, 80, 800, 8000...) or with "eleven" or "eighteen" (11,
+  // 18, 11000, 18000...: two digits before a group of three).
+  const whole = number[1].replace(/^0+(?=\d)/, "");
+  const eleven = whole.length % 3 === 2 && /^1[18]/.test(whole);
+  return `${whole.startsWith("8") || eleven ? "an" : "a"} ${label}`;
+}
+
+function buildBars(labels) {
+  bars.replaceChildren();
+  const widest = Math.max(...labels.map((label) => label.length));
+  bars.style.setProperty("--label-width", `${Math.max(widest, 1) + 0.5}ch`);
+  for (const label of labels) {
     const item = document.createElement("li");
     item.innerHTML =
-      `<span class="label">${d}</span>` +
+      '<span class="label"></span>' +
       '<span class="track"><span class="fill"></span></span>' +
       '<span class="value">–</span>';
+    item.querySelector(".label").textContent = label;
+    item.dataset.label = label;
     bars.append(item);
   }
+  showBars(null);
 }
 
 function showBars(probabilities) {
-  // null: no guess, so empty bars and no best digit.
+  // null: no guess, so empty bars and no best class.
   const best = probabilities
     ? probabilities.indexOf(Math.max(...probabilities))
     : -1;
-  bars.querySelectorAll("li").forEach((item, d) => {
-    const p = probabilities ? probabilities[d] : 0;
+  bars.querySelectorAll("li").forEach((item, k) => {
+    const p = probabilities ? probabilities[k] : 0;
     const percent = probabilities
       ? `${(100 * p).toFixed(p < 0.1 ? 1 : 0)}%`
       : "–";
     item.querySelector(".fill").style.width = `${100 * p}%`;
     item.querySelector(".value").textContent = percent;
-    item.classList.toggle("best", d === best);
-    item.setAttribute("aria-label", `digit ${d}: ${percent}`);
+    item.classList.toggle("best", k === best);
+    item.setAttribute("aria-label", `${item.dataset.label}: ${percent}`);
   });
 }
 
+// The frame of the picture the network sees, and what it is: both follow
+// the model, so they are set when a model is chosen, before any answer.
+function showSeenFrame(model) {
+  seen.getContext("2d").clearRect(0, 0, seen.width, seen.height);
+  seen.hidden = Boolean(model && model.reads === "numbers");
+  if (seen.hidden) {
+    seenCaption.textContent =
+      `This model reads rows of ${model.n_inputs} numbers, not pictures.`;
+    return;
+  }
+  if (!model || !model.input_width) {
+    seenCaption.textContent =
+      "Your drawing after the preprocessing its model needs.";
+    return;
+  }
+  seen.width = model.input_width;
+  seen.height = model.input_height;
+  const how = PREPROCESSING[model.preprocessing] || "made ready for it";
+  seenCaption.textContent =
+    `${model.input_width}×${model.input_height} pixels: your drawing ` +
+    `${how}, as barenet predict reads it.`;
+}
+
 function showSeen(input) {
+  if (!input) {
+    seen.getContext("2d").clearRect(0, 0, seen.width, seen.height);
+    return;
+  }
   seen.width = input.width;
   seen.height = input.height;
   const image = seen.getContext("2d").createImageData(input.width, input.height);
@@ -238,31 +315,44 @@ function showSeen(input) {
     image.data.set([grey, grey, grey, 255], 4 * i);
   });
   seen.getContext("2d").putImageData(image, 0, 0);
-  seenCaption.textContent =
-    `${input.width}×${input.height} pixels: your drawing after the same ` +
-    "preprocessing barenet predict uses.";
 }
 
 function showGuess(answer) {
-  digit.textContent = String(answer.digit);
-  statusLine.textContent = `It reads a ${answer.digit}.`;
+  digit.textContent = answer.label;
+  digit.classList.toggle("long", answer.label.length > 3);
+  statusLine.textContent = `It reads ${readsAs(answer.label)}.`;
   showBars(answer.probabilities);
   showSeen(answer.input);
 }
 
+// No guess for the drawing on the pad: nothing of an earlier one stays.
 function showProblem(detail) {
   digit.textContent = "?";
+  digit.classList.remove("long");
   statusLine.textContent = detail;
   showBars(null);
+  showSeen(null);
   guess.dataset.state = "error";
 }
 
 function showIdle() {
+  const model = state.models.get(state.modelId);
   digit.textContent = "?";
-  statusLine.textContent = "Draw a digit to see what the network thinks.";
+  digit.classList.remove("long");
+  statusLine.textContent =
+    model && model.reads === "numbers"
+      ? `The model ${model.id} reads rows of ${model.n_inputs} numbers ` +
+        `(from ${model.dataset || "a table"}), not pictures, so it cannot ` +
+        "read a drawing. Choose a model of digits."
+      : "Draw a digit to see what the network thinks.";
   showBars(null);
-  seen.getContext("2d").clearRect(0, 0, seen.width, seen.height);
+  showSeen(null);
   guess.dataset.state = "idle";
+}
+
+function showUploadError(text) {
+  uploadError.textContent = text;
+  uploadError.hidden = !text;
 }
 
 // -- the model ----------------------------------------------------------
@@ -275,7 +365,11 @@ function modelLabel(model) {
   if (model.error) {
     return `${model.id} (cannot be used)`;
   }
-  return `${model.id} · ${model.dataset || "?"} · ${percent(model.test_accuracy)}`;
+  const reads = model.reads === "numbers" ? " · reads numbers" : "";
+  return (
+    `${model.id} · ${model.dataset || "?"} · ` +
+    `${percent(model.test_accuracy)}${reads}`
+  );
 }
 
 function showModel(id) {
@@ -290,6 +384,8 @@ function showModel(id) {
     "created",
     model && model.created ? new Date(model.created).toLocaleString() : "–",
   );
+  buildBars(model && model.labels ? model.labels : DIGITS);
+  showSeenFrame(model);
 }
 
 async function loadModels() {
@@ -310,6 +406,9 @@ async function loadModels() {
     modelSelect.value = list.default;
   }
   showModel(list.default);
+  if (!hasContent()) {
+    showIdle();
+  }
 }
 
 function chooseModel() {
@@ -396,26 +495,54 @@ function onAnyKey(event) {
   }
 }
 
+// An image file is asked about first; only one the server reads takes the
+// pad's place, so a refused file leaves the drawing and its guess alone.
 async function onFile() {
   const file = fileInput.files[0];
+  fileInput.value = ""; // so that choosing the same file again is a change
   if (!file) {
+    return;
+  }
+  showUploadError("");
+  const modelId = state.modelId;
+  let reply;
+  try {
+    reply = await ask({
+      body: file,
+      type: file.type || "application/octet-stream",
+    });
+  } catch (error) {
+    showUploadError(`${file.name}: the server did not answer (${error.message}).`);
+    return;
+  }
+  if (!reply.ok) {
+    showUploadError(`${file.name}: ${reply.detail}`);
     return;
   }
   let bitmap = null;
   try {
     bitmap = await createImageBitmap(file);
   } catch {
-    // Not an image the browser can show: send it anyway, the server says why.
+    // The server read it but the browser cannot show it: the pad stays blank.
   }
-  state.strokes = [];
+  liftKeyPen();
   endStroke();
-  state.upload = { file, bitmap };
+  const before = { strokes: state.strokes, upload: state.upload };
+  state.strokes = [];
+  state.upload = { file, bitmap, before };
   redraw();
-  changed();
+  if (modelId !== state.modelId) {
+    changed(); // the model changed meanwhile: ask it instead
+    return;
+  }
+  state.version += 1; // answers about the earlier drawing are stale now
+  state.dirty = false;
+  showGuess(reply.answer);
+  guess.dataset.state = "done";
 }
 
 function start() {
-  buildBars();
+  buildBars(DIGITS);
   redraw();
   showIdle();
   pad.addEventListener("pointerdown", onPointerDown);

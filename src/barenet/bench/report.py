@@ -71,6 +71,15 @@ def comparison_table(result: dict[str, Any]) -> str:
             f"* from {scaled[0]} of {result['experiment']['epochs']} "
             "iterations, scaled to all of them."
         )
+    if result["experiment"]["optimizer"] == "adam":
+        lines += [
+            "Adam moves each weight by about lr a step however small its "
+            "gradient, so where",
+            "the gradient is nearly 0, rounding (float32) or scikit-learn's "
+            "eps (added before",
+            "the bias correction) turns the step, and such weights drift "
+            "apart.",
+        ]
     return "\n".join(lines)
 
 

@@ -17,7 +17,7 @@ def comparison_table(result: dict[str, Any]) -> str:
     lines = [
         f"{result['experiment']['name']}: {result['description']}",
         f"{result['flops'] / 1e9:.1f} GFLOP of matrix products; "
-        f"{result['threads']} threads; median of {runs} runs; "
+        f"{_threads(result['threads'])}; median of {runs} runs; "
         f"matrix-product peak {peak['float64']:.1f} GFLOP/s (float64), "
         f"{peak['float32']:.1f} (float32)",
         "",
@@ -86,7 +86,7 @@ def comparison_table(result: dict[str, Any]) -> str:
 def scaling_table(result: dict[str, Any]) -> str:
     """Seconds per epoch along each scaling axis, as text."""
     lines = [
-        f"scaling: seconds per epoch, {result['threads']} threads, "
+        f"scaling: seconds per epoch, {_threads(result['threads'])}, "
         "random rows, ReLU, softmax, Adam, batches of 128"
     ]
     for axis, points in result["axes"].items():
@@ -149,6 +149,10 @@ def _aligned(rows: list[tuple[str, ...]]) -> list[str]:
         ]
         lines.append("  ".join(cells).rstrip())
     return lines
+
+
+def _threads(n: int) -> str:
+    return "1 thread" if n == 1 else f"{n} threads"
 
 
 def _seconds(s: float) -> str:

@@ -93,6 +93,8 @@ class Dense:
         self.b = params[k:]
         self.dW = grad[:k].reshape(self.n_in, self.n_out)
         self.db = grad[k:]
+        # dW is computed transposed into this buffer first (see gradients).
+        self._dW_t = np.empty((self.n_out, self.n_in), grad.dtype)
 
     def initialise(self, rng: np.random.Generator, scheme: str) -> None:
         """Draw starting weights and biases in place."""
@@ -133,7 +135,11 @@ class Dense:
 
     def gradients(self, A: Array, delta: Array) -> None:
         """Store dW = A.T @ delta and db = column sums of delta."""
-        np.matmul(A.T, delta, out=self.dW)
+        # The same product as delta.T @ A, transposed. With A's rows long
+        # (the first layer's 256 pixels) OpenBLAS runs this form 1.2 to 1.4
+        # times faster; transposing the small result back costs little.
+        np.matmul(delta.T, A, out=self._dW_t)
+        self.dW[...] = self._dW_t.T
         column_sums(delta, out=self.db)
 
     def input_error(self, delta: Array, out: Array | None = None) -> Array:

@@ -123,6 +123,40 @@ def test_early_stopping_restores_the_best_epoch(rng):
     assert "early stopping" in (history.stop_reason or "")
 
 
+def test_a_run_resumed_without_patience_keeps_its_own_weights(rng):
+    X, y = separable(rng)
+    net = Network([4, 64, 2], activation="relu", output="softmax", seed=0)
+    config = TrainConfig(
+        epochs=300,
+        lr=0.05,
+        l2=0.0,
+        optimizer="adam",
+        validation=0.4,
+        patience=5,
+        batch_size=8,
+    )
+    stopped = train(net, X, y, config)
+    assert stopped.best_epoch is not None
+    assert stopped.best_epoch < len(stopped)
+    kept = net.params.copy()
+    # The same run goes on for two epochs without early stopping: the
+    # weights are those of its last epoch, not the earlier best's.
+    more = dataclasses.replace(config, epochs=len(stopped) + 2, patience=None)
+    snapshots = []
+    history = train(
+        net,
+        X,
+        1 - y,
+        more,
+        resume=stopped.state,
+        callbacks=[lambda h: snapshots.append(net.params.copy())],
+    )
+    assert len(history) == 2 and history.best_epoch is None
+    assert not np.array_equal(net.params, kept)
+    np.testing.assert_array_equal(net.params, snapshots[-1])
+    assert history.state is not None and history.state.best is None
+
+
 def test_validation_figures_come_from_held_out_rows(rng):
     X, y = separable(rng, 100)
     history = train(
@@ -240,7 +274,26 @@ def test_divergence_names_the_sample_weights_beside_the_rate(rng):
     assert "with learning rate 1 and sample weights summing to 1.2e-38" in (
         reason
     )
-    assert "or sample weights nearer 1 (only their ratios matter" in reason
+    # With L2, the penalty is divided by the weights' sum: rescaling them
+    # changes it, and the advice says so.
+    assert reason.endswith(
+        "or sample weights nearer 1 (dividing them all by their mean c "
+        "leaves the data's part of the cost as it is but multiplies the L2 "
+        "penalty by c, which is divided by their sum; divide l2 by c too to "
+        "keep it)"
+    )
+    history = train(
+        Network([4, 8, 2], dtype="float32", seed=0),
+        X,
+        y,
+        TrainConfig(epochs=3, lr=1e38, l2=0.0),
+        sample_weight=np.full(len(y), 2.0),
+    )
+    assert history.diverged
+    assert (history.stop_reason or "").endswith(
+        "or sample weights nearer 1 (only their ratios matter: dividing them "
+        "all by their mean changes nothing else)"
+    )
     # Weights whose sum overflows are refused before training.
     with pytest.raises(
         ConfigError,

@@ -109,6 +109,27 @@ def test_a_diverging_call_after_a_good_fit_keeps_a_usable_estimator(iris):  # no
     assert clf.n_iter_ == 22 and np.isfinite(clf.loss_curve_).all()
 
 
+def test_a_diverging_partial_fit_keeps_at_worst_the_weights_it_started_from(
+    iris,  # noqa: F811
+):
+    X, y = iris
+    clf = small(random_state=0)
+    for _ in range(3):
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+    start = clf.network_.params.copy()
+    # A mislabelled row weighs 1e308: the first step's cost is inf. The
+    # weights of the epoch before (the second call's) must not come back.
+    wrong, w = y.copy(), np.ones(len(y))
+    wrong[0], w[0] = 2, 1e308
+    with pytest.warns(ConvergenceWarning) as caught:
+        clf.partial_fit(X, wrong, sample_weight=w)
+    assert "kept the weights this call started from, of epoch 3" in str(
+        caught[0].message
+    )
+    np.testing.assert_array_equal(clf.network_.params, start)
+    assert clf.n_iter_ == clf.best_epoch_ == 3
+
+
 # -- a failed fit leaves the estimator as it was ------------------------------
 
 
@@ -434,6 +455,27 @@ def test_early_stopping_exposes_the_epoch_it_kept(iris):  # noqa: F811
     # Pickled or saved, the figures are the same.
     again = pickle.loads(pickle.dumps(clf))
     assert again.best_epoch_ == clf.best_epoch_
+
+
+def test_partial_fit_after_early_stopping_trains_from_the_kept_weights(
+    iris,  # noqa: F811
+):
+    X, y = iris
+    options = {"validation": 0.2, "patience": 5, "optimizer": "adam"}
+    clf = BarenetClassifier((8,), epochs=400, lr=0.3, random_state=1, **options)
+    clf.fit(X, y)
+    assert clf.best_epoch_ < clf.n_iter_ < 400, "it stopped early"
+    clf.set_params(patience=None)
+    flipped = (y + 1) % 3
+    # The same, pickled: its state of training travels with it.
+    for est in (clf, pickle.loads(pickle.dumps(clf))):
+        n_iter = est.n_iter_
+        for k in range(1, 4):
+            before = est.network_.params.copy()
+            est.partial_fit(X, flipped)
+            assert not np.array_equal(est.network_.params, before)
+            assert est.best_epoch_ == est.n_iter_ == n_iter + k
+            assert est.best_validation_score_ is None
 
 
 def test_verbose_as_an_int_prints_and_hidden_as_an_int_is_one_layer(

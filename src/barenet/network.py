@@ -680,7 +680,8 @@ def check_sample_weight(
         raise ConfigError(
             f"sample_weight sums to more than {w.dtype.name} can hold (the "
             f"largest weight is {float(np.max(w)):g}); divide the weights by "
-            "their mean: only their ratios matter"
+            "their mean, and l2 by the same mean to keep the L2 penalty, "
+            "which is divided by their sum"
         )
     return w
 

@@ -409,7 +409,9 @@ def train(
         done, up to ``config.epochs`` in all, and everything (optimizer,
         schedule, shuffles, dropout, augmentation, early stopping, the
         position inside an epoch) carries on as if training had never
-        paused.
+        paused. Resumed with ``patience=None``, the run no longer stops
+        early and forgets the best epoch it had; resumed between epochs,
+        a divergence puts back at worst the weights it resumed from.
 
     Returns
     -------
@@ -503,6 +505,9 @@ class _Run:
         self.history = History()
         self.past = History()  # epochs of earlier calls, when resumed
         self.last_good = net.params.copy()
+        # The weights this call started from, at the end of start_epoch:
+        # a divergence never goes back past them.
+        self.start, self.start_epoch = net.params.copy(), 0
         self.best: tuple[float, int, Array] | None = None
         # Where the run stands, and how it may be stopped and saved.
         self.epoch, self.step = 0, 0
@@ -651,7 +656,14 @@ class _Run:
         self.epoch, self.step = state.epoch, state.step
         self.costs = list(state.costs)
         np.copyto(self.last_good, state.last_good)
+        if not state.step:
+            # Between epochs: the weights handed over are where this call
+            # starts, and the divergence guard goes back no further.
+            self.start_epoch = state.epoch
+            np.copyto(self.start, state.params)
         best = state.best
+        if self.config.patience is None:
+            best = None  # this run does not stop early
         self.best = None if best is None else (best[0], best[1], best[2].copy())
 
     def _epoch(
@@ -726,24 +738,26 @@ class _Run:
         """
         np.copyto(self.net.params, self.last_good)
         kept = self.epoch if self.costs else max(self.epoch - 1, 0)
-        history = self.history
-        history.diverged = True
-        history.kept_epoch = kept
         whose = "the weights the run started from"
-        if kept:
+        if kept < self.start_epoch:
+            # Those are a call before this one's: keep this call's start.
+            np.copyto(self.net.params, self.start)
+            kept = self.start_epoch
+            whose = f"the weights this call started from, of epoch {kept}"
+        elif kept:
             whose = (
                 f"the weights from the end of epoch {kept}, the last whose "
                 "cost was finite"
             )
+        history = self.history
+        history.diverged = True
+        history.kept_epoch = kept
         cause = f"with learning rate {self.optimizer.lr:g}"
         fix = f"Try a smaller learning rate (lr = {self.config.lr:g} now)"
         if w is not None:
             total = float(np.sum(w, dtype=np.float64))
             cause += f" and sample weights summing to {total:.3g}"
-            fix += (
-                ", or sample weights nearer 1 (only their ratios matter, so "
-                "dividing them all by their mean changes nothing else)"
-            )
+            fix += f", or sample weights nearer 1 ({_rescaling(self.config)})"
         history.stop_reason = (
             f"training diverged in epoch {epoch + 1}: {what} became nan or "
             f"inf {cause}; kept {whose}. {fix}"
@@ -773,9 +787,29 @@ class _Run:
         return False
 
     def _restore_best(self) -> None:
-        if self.best is not None:
+        """Early stopping's end: put back the best epoch's weights.
+
+        Only a run that stops early does so. A run resumed without
+        patience may carry the best epoch of the run before it, whose
+        weights are not this run's to restore.
+        """
+        if self.config.patience is not None and self.best is not None:
             np.copyto(self.net.params, self.best[2])
             self.history.best_epoch = self.best[1] + 1
+
+
+def _rescaling(config: TrainConfig) -> str:
+    """What dividing every sample weight by their mean c changes."""
+    if not config.l2:
+        return (
+            "only their ratios matter: dividing them all by their mean "
+            "changes nothing else"
+        )
+    return (
+        "dividing them all by their mean c leaves the data's part of the "
+        "cost as it is but multiplies the L2 penalty by c, which is divided "
+        "by their sum; divide l2 by c too to keep it"
+    )
 
 
 def _batches(

@@ -149,3 +149,39 @@ def test_weights_left_only_in_the_validation_split_are_refused(rng):
     w[held] = 1.0  # every weighted row is held out for validation
     with pytest.raises(ConfigError, match="fell into the validation split"):
         train(Network([2, 2], seed=0), X, y, config, sample_weight=w)
+    # And the other way round: nothing left to measure the network with.
+    kept, _ = stratified_split(y, 0.5, 3)
+    w = np.zeros(20)
+    w[kept] = 1.0
+    with pytest.raises(
+        ConfigError, match=r"fell outside the validation split .* none is left"
+    ):
+        train(Network([2, 2], seed=0), X, y, config, sample_weight=w)
+
+
+def test_validation_figures_count_each_held_out_row_by_its_weight(rng):
+    X = rng.normal(0, 1, (60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    w = rng.integers(0, 4, 60).astype(float)
+    config = TrainConfig(epochs=4, lr=0.5, validation=0.25, seed=5)
+    net = Network([3, 4, 2], seed=1)
+    history = train(net, X, y, config, sample_weight=w)
+    # The last epoch's figures, worked out again from the held-out rows.
+    _, held = stratified_split(y, 0.25, 5)
+    Xv, yv, wv = X[held], y[held], w[held]
+    assert (wv == 0).any() and (wv > 1).any()
+    right = net.predict(Xv) == yv
+    assert history["validation_accuracy"][-1] == pytest.approx(
+        sum(wv[right]) / sum(wv), rel=1e-15
+    )
+    assert history["validation_cost"][-1] == pytest.approx(
+        net.cost(Xv, np.eye(2)[yv], 0.0, sample_weight=wv), rel=1e-14
+    )
+    # Held-out rows of weight 0 count for nothing: whatever they hold,
+    # the figures and the training are the same.
+    noisy = X.copy()
+    noisy[w == 0] = rng.uniform(-50, 50, ((w == 0).sum(), 3))
+    again = Network([3, 4, 2], seed=1)
+    same = train(again, noisy, y, config, sample_weight=w)
+    assert same.to_dict() == history.to_dict()
+    np.testing.assert_array_equal(again.params, net.params)

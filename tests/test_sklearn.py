@@ -56,6 +56,7 @@ from barenet.training import TrainConfig, train
             lr=0.02,
             l2=0.01,
         ),
+        BarenetClassifier((6,), validation=0.2, epochs=60),
     ],
     expected_failed_checks=expected_failed_checks,
 )
@@ -72,6 +73,13 @@ def test_only_the_set_ups_that_must_fail_a_check_are_expected_to():
         "check_sample_weight_equivalence_on_dense_data": (
             "mini-batches of repeated rows differ from weighted; float32 "
             "rounds weighted and repeated sums apart"
+        )
+    }
+    expected = expected_failed_checks(BarenetClassifier(validation=0.1))
+    assert expected == {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "the validation split holds rows out, and copies of a row may "
+            "fall on both sides of it where the weighted row falls on one"
         )
     }
 

@@ -11,7 +11,8 @@ one full batch; after each epoch it records the figures in a ``History``:
   it after the epoch by argmax and by the seed's exact-match rule (see
   ``barenet.evaluation``).
 - ``validation_cost`` and ``validation_accuracy``: with a validation
-  split, the unpenalised cost and the accuracy on it after the epoch.
+  split, the unpenalised cost and the accuracy on it after the epoch,
+  each row counted by its sample weight, if any.
 
 Around the gradient steps (``TrainConfig`` lists every option): an
 optimizer and a learning-rate schedule from ``barenet.optim``; dropout in
@@ -388,7 +389,9 @@ def train(
         How many times each training row counts (see
         ``barenet.network``); None counts each once. Every gradient step
         uses its batch's weights; a mini-batch whose weights are all 0
-        holds nothing to learn from and is skipped.
+        holds nothing to learn from and is skipped. The validation split
+        is drawn from the labels alone; its figures count each held-out
+        row by its weight, so both sides need a row of positive weight.
     image_shape : (height, width), optional
         How rows fold into images, for augmentation; square images are
         assumed when not given.
@@ -444,16 +447,10 @@ def train(
     validation = None
     if config.validation:
         kept, held = stratified_split(labels, config.validation, config.seed)
-        validation = (X_[held], labels[held])
+        validation = _Rows(X_[held], labels[held], _part(w, held))
         X_, labels = X_[kept], labels[kept]
-        if w is not None and not np.any(w[kept] > 0):
-            raise ConfigError(
-                "every row with a positive sample_weight fell into the "
-                f"validation split ({config.validation:g} of the rows), so "
-                "none is left to learn from; give more rows a positive "
-                "weight, or train without validation"
-            )
-        w = None if w is None else w[kept]
+        _check_split_weights(w, kept, held, config.validation)
+        w = _part(w, kept)
     Y = one_hot(labels, net.n_outputs, net.dtype)
     if checkpoint_every is not None and not (
         isinstance(checkpoint_every, int) and checkpoint_every >= 1
@@ -523,7 +520,7 @@ class _Run:
         Y: Array,
         w: Array | None,
         test: tuple[Array, np.ndarray] | None,
-        validation: tuple[Array, np.ndarray] | None,
+        validation: _Rows | None,
         callbacks: Sequence[Callback],
     ) -> History:
         """Run the epochs; see ``train``."""
@@ -564,7 +561,7 @@ class _Run:
     def _measure(
         self,
         test: tuple[Array, np.ndarray] | None,
-        validation: tuple[Array, np.ndarray] | None,
+        validation: _Rows | None,
     ) -> dict[str, float]:
         """The figures of the weights as they are after an epoch."""
         figures: dict[str, float] = {}
@@ -576,7 +573,7 @@ class _Run:
             if test is not None:
                 figures.update(_test_figures(self.net, *test))
             if validation is not None:
-                figures.update(_validation_figures(self.net, *validation))
+                figures.update(_validation_figures(self.net, validation))
         return figures
 
     def _check_outputs(self, X: Array, w: Array | None) -> None:
@@ -894,14 +891,51 @@ def _test_figures(net: Network, X: Array, y: np.ndarray) -> dict[str, float]:
     }
 
 
-def _validation_figures(
-    net: Network, X: Array, y: np.ndarray
-) -> dict[str, float]:
-    Z = net._logits(X)
-    Y = one_hot(y, net.n_outputs, net.dtype)
+@dataclass(frozen=True)
+class _Rows:
+    """Rows of samples, their labels and their sample weights (or None)."""
+
+    X: Array
+    y: np.ndarray
+    w: Array | None
+
+
+def _part(w: Array | None, rows: np.ndarray) -> Array | None:
+    return None if w is None else w[rows]
+
+
+def _check_split_weights(
+    w: Array | None, kept: np.ndarray, held: np.ndarray, fraction: float
+) -> None:
+    """Both sides of a validation split need a row of positive weight."""
+    if w is None:
+        return
+    for rows, side, use in (
+        (kept, "into the validation split", "is left to learn from"),
+        (held, "outside the validation split", "is left to measure it"),
+    ):
+        if not np.any(w[rows] > 0):
+            raise ConfigError(
+                f"every row with a positive sample_weight fell {side} "
+                f"({fraction:g} of the rows are held out), so none {use}; "
+                "give more rows a positive weight, or train without "
+                "validation"
+            )
+
+
+def _validation_figures(net: Network, rows: _Rows) -> dict[str, float]:
+    """Cost and accuracy on the held-out rows, each counted by its weight
+    (a row of weight 0 counts for nothing)."""
+    Z = net._logits(rows.X)
+    Y = one_hot(rows.y, net.n_outputs, net.dtype)
+    guess = np.argmax(Z, axis=1)
+    share = accuracy(rows.y, guess)
+    if rows.w is not None:
+        w = rows.w.astype(np.float64)
+        share = float(np.dot(w, guess == rows.y) / np.sum(w))
     return {
-        "validation_cost": net._cost_from_logits(Z, Y, 0.0),
-        "validation_accuracy": accuracy(y, np.argmax(Z, axis=1)),
+        "validation_cost": net._cost_from_logits(Z, Y, 0.0, rows.w),
+        "validation_accuracy": share,
     }
 
 

@@ -91,22 +91,26 @@ def test_a_diverging_call_after_a_good_fit_keeps_a_usable_estimator(iris):  # no
     clf.fit(X, y)
     before = clf.network_.params.copy()
     clf.set_params(lr=1e308)
-    # partial_fit goes on with the fit's optimizer and its rate: fine.
-    clf.partial_fit(X, y)
-    assert clf.n_iter_ == 21
+    # partial_fit takes the new rate: its step diverges, and the weights
+    # it started from stay.
+    with pytest.warns(
+        ConvergenceWarning, match="kept the weights from the end of epoch 20"
+    ):
+        clf.partial_fit(X, y)
+    np.testing.assert_array_equal(clf.network_.params, before)
+    assert clf.n_iter_ == 21 and clf.best_epoch_ == 20
     # A warm fit starts a new optimizer at the new rate: it diverges in
     # its first step, and the weights stay as they were.
     clf.set_params(warm_start=True)
-    now = clf.network_.params.copy()
     with pytest.warns(ConvergenceWarning, match="kept the weights the run"):
         clf.fit(X * 100, y)
-    np.testing.assert_array_equal(clf.network_.params, now)
-    assert clf.n_iter_ == 21 and clf.best_epoch_ == 21
-    assert not np.array_equal(now, before)
+    np.testing.assert_array_equal(clf.network_.params, before)
+    assert clf.n_iter_ == 21 and clf.best_epoch_ == 20
     # The next call starts a new optimizer from those weights.
     clf.set_params(lr=0.1)
     clf.partial_fit(X, y)
     assert clf.n_iter_ == 22 and np.isfinite(clf.loss_curve_).all()
+    assert not np.array_equal(clf.network_.params, before)
 
 
 def test_a_diverging_partial_fit_keeps_at_worst_the_weights_it_started_from(
@@ -413,6 +417,20 @@ def _edited(saved, path, edit):
             lambda info, s: s.update(feature_names=["a"]),
             "feature_names are not 4 distinct column names",
         ),
+        (
+            # 2 GB per label, were NumPy asked to make the array.
+            lambda info, s: s.update(classes_dtype="<U500000000"),
+            "classes_dtype '<U500000000' is wider than the longest label, "
+            "3 characters",
+        ),
+        (
+            lambda info, s: s.update(validation_scores=[0.5] * 3),
+            "validation_scores has 3 values for n_iter=20",
+        ),
+        (
+            lambda info, s: s.update(validation_scores=[2.0] * 20),
+            r"validation_scores is not a list of accuracies in \[0, 1\]",
+        ),
     ],
 )
 def test_tampered_metadata_is_refused_by_name(edit, reason, saved, tmp_path):
@@ -423,6 +441,19 @@ def test_tampered_metadata_is_refused_by_name(edit, reason, saved, tmp_path):
         f"metadata is damaged: {reason}",
     ):
         BarenetClassifier.load(path)
+
+
+def test_labels_wider_than_they_need_are_saved_as_narrow_as_they_are(
+    iris,  # noqa: F811
+    tmp_path,
+):
+    X, y = iris
+    names = np.array(["cat", "dog", "emu"], dtype="<U40")[y]
+    clf = small(epochs=2, random_state=0).fit(X, names)
+    same = BarenetClassifier.load(clf.save(tmp_path / "wide.npz"))
+    assert same.classes_.dtype == np.dtype("<U3")
+    assert same.classes_.tolist() == ["cat", "dog", "emu"]
+    assert same.predict(X).tolist() == clf.predict(X).tolist()
 
 
 def test_an_untouched_file_loads(saved, tmp_path):

@@ -11,9 +11,11 @@ A model file written by the estimator is an ordinary barenet model file
 - ``info["BarenetClassifier"]``: the estimator's own state, a JSON object::
 
       classes_dtype          NumPy dtype string of classes_, e.g. "<U9"
+                             (strings: as wide as the longest label)
       params                 get_params(), as JSON
       loss_curve             one training cost per epoch (list of numbers)
-      validation_scores      validation accuracies, or null
+      validation_scores      one validation accuracy per epoch (null for
+                             an epoch without validation), or null
       n_iter                 epochs since the weights were drawn
       best_epoch             the epoch whose weights the file holds
       best_validation_score  early stopping's, or null
@@ -22,7 +24,8 @@ A model file written by the estimator is an ordinary barenet model file
 
 The arrays of a model file are protected by their SHA-256, its metadata
 is not: ``restore`` checks every entry it reads (types, ranges, lengths,
-labels unique and sorted, their dtype able to hold them exactly) and
+labels unique and sorted, their dtype able to hold them exactly and no
+wider than they need) and
 raises ``DamagedState`` naming the first that is wrong, so that a tampered
 or truncated file fails with one clear error, never with an overflow or
 an index out of range. Whether the parameters and the network agree is
@@ -88,8 +91,12 @@ def _json_labels(labels: list[Any]) -> bool:
 def state_to_json(state: SavedState) -> dict[str, Any]:
     """The ``info["BarenetClassifier"]`` entry for ``state``."""
     names = state.feature_names
+    dtype = state.classes.dtype
+    if dtype.kind == "U":  # as narrow as the labels, as restore expects
+        width = _text_width(state.classes.tolist())
+        dtype = np.dtype(f"{dtype.byteorder}U{width}")
     return {
-        "classes_dtype": state.classes.dtype.str,
+        "classes_dtype": dtype.str,
         "params": plain(state.params),
         "loss_curve": [float(c) for c in state.loss_curve],
         "validation_scores": plain(state.validation_scores),
@@ -118,14 +125,7 @@ def restore(
         raise DamagedState(
             f"loss_curve has {len(loss_curve)} values for n_iter={n_iter}"
         )
-    scores = saved.get("validation_scores")
-    if scores is not None:
-        scores = _numbers(saved, "validation_scores", 0.0, 1.0)
-        if len(scores) > n_iter:
-            raise DamagedState(
-                f"validation_scores has {len(scores)} values, more than "
-                f"n_iter={n_iter}"
-            )
+    scores = _scores(saved, n_iter)
     best = saved.get("best_validation_score")
     if best is not None and not (is_real(best) and 0 <= best <= 1):
         raise DamagedState(f"best_validation_score is {best!r}")
@@ -137,7 +137,7 @@ def restore(
         n_iter=n_iter,
         best_epoch=_count(saved, "best_epoch", 0, n_iter, default=n_iter),
         best_validation_score=None if best is None else float(best),
-        seed=_count(saved, "seed", 0, 2**63 - 1),
+        seed=_count(saved, "seed", 0, None),
         feature_names=_feature_names(saved, n_inputs),
     )
 
@@ -175,6 +175,25 @@ def _numbers(
     return [float(v) for v in values]
 
 
+def _scores(saved: dict[str, Any], n_iter: int) -> list[float] | None:
+    """validation_scores: None, or one accuracy per epoch (null, read as
+    nan, for an epoch trained without validation)."""
+    scores = saved.get("validation_scores")
+    if scores is None:
+        return None
+    if not isinstance(scores, list) or not all(
+        s is None or (is_real(s) and 0 <= s <= 1) for s in scores
+    ):
+        raise DamagedState(
+            "validation_scores is not a list of accuracies in [0, 1] and nulls"
+        )
+    if len(scores) != n_iter:
+        raise DamagedState(
+            f"validation_scores has {len(scores)} values for n_iter={n_iter}"
+        )
+    return [math.nan if s is None else float(s) for s in scores]
+
+
 def _classes(
     info: dict[str, Any], saved: dict[str, Any], n_outputs: int
 ) -> NDArray[Any]:
@@ -196,6 +215,13 @@ def _classes(
         dtype = None
     if dtype is None or dtype.kind not in LABEL_KINDS:
         raise DamagedState(f"classes_dtype {text!r} is not a dtype of labels")
+    # Checked before NumPy makes the array: "<U500000000" would take 2 GB
+    # for each label.
+    if dtype.kind == "U" and dtype.itemsize // 4 > _text_width(labels):
+        raise DamagedState(
+            f"classes_dtype {text!r} is wider than the longest label, "
+            f"{_text_width(labels)} characters"
+        )
     try:
         classes = np.asarray(labels, dtype=dtype)
         same = classes.tolist() == labels
@@ -209,6 +235,12 @@ def _classes(
     if not ordered:
         raise DamagedState("the classes are not distinct and sorted")
     return classes
+
+
+def _text_width(labels: list[Any]) -> int:
+    """Characters of the longest label written as text (NumPy's least
+    string width is 1)."""
+    return max([1, *(len(str(label)) for label in labels)])
 
 
 def _params(saved: dict[str, Any], names: set[str]) -> dict[str, Any]:

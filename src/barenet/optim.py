@@ -324,6 +324,11 @@ class Schedule:
     def update(self, value: float) -> None:
         """Take note of the epoch's monitored cost; most schedules ignore it."""
 
+    def rebase(self, base_lr: float) -> None:
+        """Go on from another base rate: every rate to come scales with it."""
+        _check_positive("learning rate", base_lr)
+        self.base_lr = float(base_lr)
+
     def state_dict(self) -> dict[str, Any]:
         return {"name": self.name, "base_lr": self.base_lr}
 
@@ -435,6 +440,12 @@ class ReduceOnPlateau(Schedule):
         if self.bad_epochs > self.patience:
             self.lr = max(self.lr * self.factor, self.min_lr)
             self.bad_epochs = 0
+
+    def rebase(self, base_lr: float) -> None:
+        """The rate reached so far keeps its ratio to the base rate."""
+        before = self.base_lr
+        super().rebase(base_lr)
+        self.lr = max(self.lr * (self.base_lr / before), self.min_lr)
 
     def state_dict(self) -> dict[str, Any]:
         return {

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import os
 import warnings
 from collections.abc import Callable, Iterator
@@ -198,7 +199,7 @@ default "sgd"
         settings (hidden, conv, image_shape, activation, output, init,
         dtype) must be those of that fit.
     verbose : bool or int, default False
-        If true (or > 0), print the cost after every epoch.
+        If True (or an int > 0), print the cost after every epoch.
 
     Attributes
     ----------
@@ -219,7 +220,9 @@ default "sgd"
         ``best_validation_score_``.
     validation_scores_ : list of float or None
         With ``validation``, the accuracy on the held-out rows after each
-        epoch; otherwise None.
+        epoch since the weights were drawn (nan for epochs trained without
+        validation, when it changed between calls); None if no epoch had
+        it.
     best_validation_score_ : float or None
         With early stopping, the validation accuracy of the epoch whose
         weights were kept (the one with the lowest validation cost);
@@ -320,9 +323,10 @@ default "sgd"
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
             Labels of any type; at least two distinct ones.
-        sample_weight : array-like of shape (n_samples,), optional
+        sample_weight : array-like of shape (n_samples,), float, optional
             How many times each row counts: a weight of 2 is the row
-            twice, 0 leaves it out. None counts every row once.
+            twice, 0 leaves it out. One number weighs every row alike;
+            None counts every row once.
 
         Returns
         -------
@@ -333,7 +337,7 @@ default "sgd"
             again = self.warm_start and hasattr(self, "network_")
             X_, y_ = self._check_data(X, y, reset=not again)
             classes = _classes_of(y_)
-            self._check_validation_size(len(y_), len(classes))
+            self._check_validation_size(len(y_), len(classes), "fit")
             if again:
                 self._check_same_classes(classes, "warm_start")
                 self._check_same_network("warm_start")
@@ -359,12 +363,16 @@ default "sgd"
     ) -> BarenetClassifier:
         """Train for one pass over X and y, going on from the current weights.
 
-        The optimizer, the schedule and the shuffles go on from call to
-        call as in one run of ``fit``, so, as in MLPClassifier, a new
-        ``lr`` takes effect at the next ``fit``, and a new ``optimizer``
-        or ``schedule`` is refused until then, as is a change of the
-        network's settings. With ``validation``, each call holds out that
-        share of its own rows.
+        The state of training goes on from call to call as in one run of
+        ``fit``: the optimizer's (momentum, Adam's moments), the
+        schedule's and the shuffles'. Each call uses the parameters as
+        they are when it is made, every one of them, ``lr`` included (the
+        schedule's rates scale with it). A new ``optimizer`` or
+        ``schedule`` is refused, since the state of the old one would not
+        carry over, as is a change of the network's settings; ``fit``
+        starts anew. With ``validation``, each call holds out that share
+        of its own rows, and needs rows enough to hold one of each class
+        it has.
 
         Parameters
         ----------
@@ -391,6 +399,9 @@ default "sgd"
                 )
             first = not hasattr(self, "network_")
             X_, y_ = self._check_data(X, y, reset=first)
+            self._check_validation_size(
+                len(y_), len(np.unique(y_)), "partial_fit"
+            )
             if first:
                 run = self._first_call(X_.shape[1], classes)
             else:
@@ -450,6 +461,12 @@ default "sgd"
             self._check_n_features(X)
         dtype = self.network_.dtype if not reset else check_dtype(self.dtype)
         X_, y_ = validate_data(self, X, y, dtype=dtype, reset=reset)
+        if _holds_bytes(y_):
+            raise ConfigError(
+                f"y holds bytes, such as {_shown(y_[:3])}; scikit-learn "
+                "takes labels as strings or numbers: decode them first, "
+                "e.g. [label.decode() for label in y]"
+            )
         try:
             check_classification_targets(y_)
         except TypeError:  # np.unique cannot sort them
@@ -469,23 +486,30 @@ default "sgd"
                 "the same order (or fit it anew on the new columns)"
             )
 
-    def _check_validation_size(self, n_samples: int, n_classes: int) -> None:
+    def _check_validation_size(
+        self, n_samples: int, n_classes: int, what: str
+    ) -> None:
         """A validation split must hold at least one row of each class."""
         if not (self.validation and self.validation * n_samples < n_classes):
             return
         # Both the split and the rows left to train on need every class.
+        per = " per call" if what == "partial_fit" else ""
         if 2 * n_classes > n_samples:
-            fix = f"give at least {2 * n_classes} samples"
+            fix = f"give at least {2 * n_classes} samples{per}"
         else:
             fix = (
                 f"raise validation to at least {n_classes / n_samples:.3g}, "
-                "give more samples"
+                f"give more samples{per}"
             )
+        where, off = "", "(and patience=None)"
+        if what == "partial_fit":
+            where = "partial_fit holds validation out of each call's rows: "
+            off = "for these calls"
         raise ConfigError(
-            f"validation={self.validation!r} of {n_samples} samples holds out "
-            f"{self.validation * n_samples:.3g}, too few to hold one sample of "
-            f"each of the {n_classes} classes; {fix}, or set validation=0 "
-            "(and patience=None)"
+            f"{where}validation={self.validation!r} of {n_samples} samples "
+            f"holds out {self.validation * n_samples:.3g}, too few to hold "
+            f"one sample of each of the {n_classes} classes; {fix}, or set "
+            f"validation=0 {off}"
         )
 
     def _check_params(self) -> None:
@@ -599,7 +623,7 @@ default "sgd"
         """Run barenet's training on the call's network."""
         config = self._train_config(seed)
         callbacks: list[Callable[[History], bool | None]] = []
-        if self.verbose:
+        if self.verbose > 0:
             callbacks.append(_printer(run.n_before))
         if one_epoch:
             # One epoch of the run that the earlier calls made.
@@ -611,7 +635,7 @@ default "sgd"
             _encode(y, run.classes),
             config,
             callbacks=callbacks,
-            sample_weight=sample_weight,
+            sample_weight=_row_weights(sample_weight, len(y)),
             image_shape=check_image_shape(self.image_shape),
             resume=run.resume,
         )
@@ -635,29 +659,31 @@ default "sgd"
         past: list[float] = [] if run.fresh else self.loss_curve_
         self.loss_curve_: list[float] = [*past, *history["cost"]]
         self.n_iter_ = run.n_before + len(history)
-        scores = history.values.get("validation_accuracy")
-        past_scores: list[float] | None = None
-        if not run.fresh:
-            past_scores = self.validation_scores_
-        if scores is not None:
-            past_scores = [*(past_scores or []), *scores]
-        self.validation_scores_: list[float] | None = past_scores
-        self._record_best(history, base)
+        past_scores = None if run.fresh else self.validation_scores_
+        self.validation_scores_: list[float] | None = _scores(
+            past_scores, run.n_before, history
+        )
+        self._record_best(history, run, base)
         # A diverged run's optimizer has taken the step that diverged: the
         # next partial_fit starts a new one from the weights kept.
         diverged = history.diverged
         self._state = None if diverged else history.state
         self._run_epochs = 0 if diverged else run.run_before + len(history)
 
-    def _record_best(self, history: History, base: int) -> None:
+    def _record_best(self, history: History, run: _Call, base: int) -> None:
         """best_epoch_, and best_loss_ / best_validation_score_ as
         MLPClassifier has them (the first None with early stopping, the
         second without)."""
+        before = getattr(self, "best_epoch_", 0)
         self.best_epoch_ = self.n_iter_
         if history.best_epoch is not None:
             self.best_epoch_ = base + history.best_epoch
         if history.diverged and history.kept_epoch is not None:
             self.best_epoch_ = base + history.kept_epoch
+            if not run.fresh and history.kept_epoch == run.run_before:
+                # The weights this call started from: the epoch they were
+                # already known by.
+                self.best_epoch_ = before
         self.best_loss_: float | None = min(self.loss_curve_)
         self.best_validation_score_: float | None = None
         if self.patience is not None:
@@ -890,6 +916,19 @@ def _all_or_nothing(est: BarenetClassifier) -> Iterator[None]:
         raise
 
 
+def _scores(
+    past: list[float] | None, n_before: int, history: History
+) -> list[float] | None:
+    """validation_scores_ after a call: one per epoch since the weights were
+    drawn (nan for those trained without validation), or None if none had
+    it."""
+    scores = history.values.get("validation_accuracy")
+    if past is None and scores is None:
+        return None
+    gap = [math.nan] * n_before if past is None else past
+    return [*gap, *(scores or [math.nan] * len(history))]
+
+
 def _printer(n_before: int) -> Callable[[History], None]:
     """verbose's callback: the cost of each epoch, counted since drawn."""
 
@@ -929,6 +968,14 @@ def _hidden_widths(hidden: Any) -> tuple[int, ...]:
     return tuple(int(n) for n in hidden)
 
 
+def _row_weights(sample_weight: Any, n_samples: int) -> Any:
+    """sample_weight as barenet takes it: one number stands for every row's
+    weight, as in scikit-learn. ``train`` checks the weights."""
+    if isinstance(sample_weight, int | float | np.number):
+        return np.full(n_samples, sample_weight)
+    return sample_weight
+
+
 def _seed_from(random_state: Any, draw: bool = True) -> int:
     """An int seed: random_state itself if an int, else drawn from it.
 
@@ -958,6 +1005,13 @@ def _classes_of(y: NDArray[Any]) -> NDArray[Any]:
             "samples of at least two classes to tell apart"
         )
     return classes
+
+
+def _holds_bytes(y: NDArray[Any]) -> bool:
+    """Whether some label is bytes (which scikit-learn does not take)."""
+    if y.dtype.kind == "S":
+        return True
+    return y.dtype.kind == "O" and any(isinstance(v, bytes) for v in y.flat)
 
 
 def _mixed_labels(y: NDArray[Any]) -> ConfigError:

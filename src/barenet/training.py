@@ -241,6 +241,22 @@ class TrainConfig:
             ),
         ]
 
+    def checked(self) -> TrainConfig:
+        """``check``, then a copy whose NumPy numbers are Python's.
+
+        NumPy's small integers wrap or overflow in arithmetic (a batch size
+        of ``np.int8(4)`` and 150 rows), Python's do not.
+        """
+        self.check()
+        return dataclasses.replace(
+            self,
+            **{
+                name: value.item()
+                for name, value in dataclasses.asdict(self).items()
+                if isinstance(value, np.generic)
+            },
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain Python values, ready for JSON."""
         return {
@@ -429,8 +445,7 @@ def train(
         ``state`` is not for resuming: its optimizer has taken the step
         that diverged.
     """
-    config = config or TrainConfig()
-    config.check()
+    config = (config or TrainConfig()).checked()
     X_ = net.check_X(X)
     labels = _labels(y, X_.shape[0], net.n_outputs, "y")
     w = check_sample_weight(sample_weight, X_.shape[0], net.dtype)
@@ -633,6 +648,9 @@ class _Run:
         np.copyto(self.net.params, state.params)
         self.optimizer.load_state_dict(state.optimizer)
         self.schedule.load_state_dict(state.schedule)
+        # The rate is a setting like the others, which all come from this
+        # call's config: the schedule goes on from config.lr.
+        self.schedule.rebase(self.config.lr)
         for name, rng in (
             ("shuffle", self.shuffle_rng),
             ("dropout", self.dropout_rng),

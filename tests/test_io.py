@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -40,9 +41,13 @@ def test_a_saved_model_loads_and_predicts_exactly_the_same(tmp_path, net, rng):
 def test_the_file_is_plain_arrays_and_json(tmp_path, net):
     save_model(net, tmp_path / "model.npz")
     with np.load(tmp_path / "model.npz", allow_pickle=False) as z:
-        assert sorted(z.files) == ["W0", "W1", "b0", "b1", "metadata"]
-        meta = json.loads(z["metadata"].tobytes())
-    assert meta["format"] == "barenet-model" and meta["format_version"] == 1
+        entries = {name: z[name] for name in z.files}
+    assert sorted(entries) == ["W0", "W1", "b0", "b1", "metadata", "sha256"]
+    meta = json.loads(entries["metadata"].tobytes())
+    assert meta["format"] == "barenet-model" and meta["format_version"] == 2
+    # The checksum covers every other entry, the metadata's bytes included:
+    # worked out here with hashlib alone, as the format describes it.
+    assert entries.pop("sha256").tobytes().decode() == _sha256(entries)
     assert meta["architecture"] == {
         "sizes": [6, 4, 3],
         "activations": ["tanh"],
@@ -82,7 +87,7 @@ def test_an_npz_without_metadata_or_with_edited_weights_is_refused(
         arrays = {k: z[k] for k in z.files}
     arrays["W0"][0, 0] += 1.0
     np.savez(path, **arrays)
-    with pytest.raises(ModelFileError, match="SHA-256 does not match"):
+    with pytest.raises(ModelFileError, match=ALTERED):
         load_model(path)
 
     arrays["W0"] = np.zeros((4, 6))
@@ -98,6 +103,77 @@ def test_an_npz_without_metadata_or_with_edited_weights_is_refused(
     with pytest.raises(
         ModelFileError,
         match=r"W0 has shape \(5, 4\), the architecture needs \(6, 4\)",
+    ):
+        load_model(path)
+
+
+ALTERED = (
+    r"\(the SHA-256 of its entries does not match the one in its sha256 "
+    r"entry; the file was altered\)$"
+)
+
+
+def _sha256(entries):
+    """SHA-256 over each entry's name, dtype, shape and bytes, by name."""
+    h = hashlib.sha256()
+    for name in sorted(entries):
+        arr = np.ascontiguousarray(entries[name])
+        h.update(f"{name}:{arr.dtype.str}:{arr.shape};".encode())
+        h.update(arr.tobytes())
+    return h.hexdigest()
+
+
+def _as_version_1(path, edit=lambda meta: None):
+    """Rewrite a model file as format version 1 wrote it: no sha256 entry,
+    and the SHA-256 of the arrays alone in the metadata."""
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files if k not in ("metadata", "sha256")}
+        meta = json.loads(z["metadata"].tobytes())
+    meta["format_version"] = 1
+    meta["arrays_sha256"] = _sha256(arrays)
+    edit(meta)
+    text = json.dumps(meta).encode()
+    np.savez(path, **arrays, metadata=np.frombuffer(text, dtype=np.uint8))
+
+
+def test_edited_metadata_is_refused(tmp_path, net):
+    # A model that claims a better test accuracy than it had.
+    path = save_model(net, tmp_path / "model.npz")
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(arrays["metadata"].tobytes())
+    meta["info"]["final"]["test_accuracy"] = 0.99
+    text = json.dumps(meta).encode()
+    arrays["metadata"] = np.frombuffer(text, dtype=np.uint8)
+    np.savez(path, **arrays)
+    with pytest.raises(ModelFileError, match=ALTERED):
+        load_model(path)
+    # Without its checksum entry, the file cannot pass for version 2.
+    del arrays["sha256"]
+    np.savez(path, **arrays)
+    with pytest.raises(
+        ModelFileError,
+        match=r"\(no sha256 entry, which its format version needs; the file "
+        r"was altered\)$",
+    ):
+        load_model(path)
+
+
+def test_files_of_format_version_1_still_load(tmp_path, net, rng):
+    path = save_model(net, tmp_path / "model.npz")
+    _as_version_1(path)
+    old = load_model(path)
+    np.testing.assert_array_equal(old.params, net.params)
+    assert old.info == net.info
+    # Their arrays are still checked; their metadata never was.
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["b1"][0] += 1.0
+    np.savez(path, **arrays)
+    with pytest.raises(
+        ModelFileError,
+        match=r"\(the arrays' SHA-256 does not match the metadata; the file "
+        r"was altered\)$",
     ):
         load_model(path)
 
@@ -154,21 +230,19 @@ def test_a_loaded_model_knows_how_its_weights_were_first_drawn(tmp_path):
     net = Network([3, 2], init="he", seed=0)
     assert load_model(save_model(net, tmp_path / "he.npz")).init == "he"
 
-    # A file from before the architecture recorded it: the training
-    # settings in its info say, else it is the seed's uniform.
-    path = save_model(net, tmp_path / "older.npz")
-    with np.load(path) as z:
-        arrays = {k: z[k] for k in z.files}
-    meta = json.loads(arrays["metadata"].tobytes())
-    del meta["architecture"]["init"]
+    # A file from before the architecture recorded it (format version 1):
+    # the training settings in its info say, else it is the seed's uniform.
     for info, init in (
         ({"config": {"init": "glorot"}}, "glorot"),
         ({}, "uniform"),
     ):
-        meta["info"] = info
-        text = json.dumps(meta).encode()
-        arrays["metadata"] = np.frombuffer(text, dtype=np.uint8)
-        np.savez(path, **arrays)
+
+        def older(meta, info=info):
+            del meta["architecture"]["init"]
+            meta["info"] = info
+
+        path = save_model(net, tmp_path / "older.npz")
+        _as_version_1(path, older)
         assert load_model(path).init == init
 
 

@@ -147,7 +147,19 @@ def test_damaged_checkpoints_are_named(rows, tmp_path):
         arrays = {k: z[k] for k in z.files}
     arrays["params"][0] += 1
     np.savez(path, **arrays)
-    with pytest.raises(ModelFileError, match="SHA-256 does not match"):
+    altered = (
+        r"\(the SHA-256 of its entries does not match the one in its sha256 "
+        r"entry\)$"
+    )
+    with pytest.raises(ModelFileError, match=altered):
+        load_checkpoint(path)
+    # The metadata is covered too: here, the run's saved options.
+    with np.load(save_checkpoint(path, states[0], {"args": {"lr": 0.01}})) as z:
+        arrays = {k: z[k] for k in z.files}
+    text = arrays["metadata"].tobytes().replace(b'"lr": 0.01', b'"lr": 0.02')
+    arrays["metadata"] = np.frombuffer(text, dtype=np.uint8)
+    np.savez(path, **arrays)
+    with pytest.raises(ModelFileError, match=altered):
         load_checkpoint(path)
 
 

@@ -15,6 +15,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV
 
+from barenet._seal import seal
 from barenet.errors import ConfigError, ModelFileError
 from barenet.sklearn import BarenetClassifier
 from test_sklearn import iris, small  # noqa: F401  (a fixture and a helper)
@@ -356,11 +357,17 @@ def saved(iris, tmp_path_factory):  # noqa: F811
 
 
 def _edited(saved, path, edit):
+    """The file with its metadata edited and its checksum made to match:
+    the estimator's own checks stand behind the file's SHA-256, for files
+    edited by someone who recomputed it."""
     arrays, meta = saved
     meta = copy.deepcopy(meta)
     edit(meta["info"], meta["info"]["BarenetClassifier"])
     text = json.dumps(meta).encode()
-    np.savez(path, **{**arrays, "metadata": np.frombuffer(text, np.uint8)})
+    entries = {k: v for k, v in arrays.items() if k != "sha256"}
+    entries["metadata"] = np.frombuffer(text, np.uint8)
+    seal(entries)
+    np.savez(path, **entries)
     return path
 
 

@@ -14,10 +14,13 @@ checkpoint whole.
                                         and whatever the caller adds (the
                                         command line keeps its options and
                                         the data set's checksum there)
+    sha256                              the SHA-256 of all the entries
+                                        above (``barenet._seal``)
 
-Loading checks the format, the SHA-256 of the arrays, and every array's
-shape against the parameter vector; anything else is a ModelFileError
-"not a valid barenet checkpoint: PATH (reason)".
+Loading checks the format, the SHA-256, and every array's shape against
+the parameter vector; anything else is a ModelFileError "not a valid
+barenet checkpoint: PATH (reason)". Checkpoints of format version 1,
+whose SHA-256 covered the arrays but not the metadata, still load.
 """
 
 from __future__ import annotations
@@ -32,12 +35,15 @@ from numpy.typing import NDArray
 
 from barenet._files import atomic_open
 from barenet._npz import NpzError, read_npz
+from barenet._seal import SEAL, broken_seal, seal
 from barenet.errors import ModelFileError
-from barenet.io import READ_ERRORS, arrays_sha256
+from barenet.io import READ_ERRORS
 from barenet.training import History, TrainState
 
 FORMAT = "barenet-checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READS = (1, 2)
+"""Format versions this barenet reads."""
 
 
 def save_checkpoint(
@@ -79,12 +85,12 @@ def save_checkpoint(
         "costs": state.costs,
         "best": None if state.best is None else list(state.best[:2]),
         "extra": extra or {},
-        "arrays_sha256": arrays_sha256(arrays),
     }
     # A schedule's "best so far" may be inf before its first epoch, so
     # non-finite numbers are allowed here (never in the arrays).
     text = json.dumps(metadata, allow_nan=True)
     arrays["metadata"] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    seal(arrays)
     try:
         with atomic_open(path) as f:
             np.savez(f, **arrays)  # type: ignore[arg-type]
@@ -120,17 +126,20 @@ def _read(
     raw = arrays.pop("metadata", None)
     if raw is None or raw.dtype != np.uint8 or raw.ndim != 1:
         _invalid(path, "no metadata entry")
+    digest = arrays.pop(SEAL, None)
     meta = json.loads(raw.tobytes().decode("utf-8"))
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         _invalid(path, f"metadata does not name the format {FORMAT!r}")
-    if meta.get("format_version") != FORMAT_VERSION:
+    version = meta.get("format_version")
+    if type(version) is not int or version not in READS:
         _invalid(
             path,
-            f"format version {meta.get('format_version')!r}; this barenet "
-            f"reads version {FORMAT_VERSION}",
+            f"format version {version!r}; this barenet reads versions "
+            f"{READS[0]} to {READS[-1]}",
         )
-    if arrays_sha256(arrays) != meta.get("arrays_sha256"):
-        _invalid(path, "the arrays' SHA-256 does not match the metadata")
+    reason = broken_seal(arrays, raw, digest, meta)
+    if reason is not None:
+        _invalid(path, reason)
 
     # Every array is a parameter-shaped vector of finite numbers.
     params = arrays.get("params")

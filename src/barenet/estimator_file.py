@@ -22,14 +22,14 @@ A model file written by the estimator is an ordinary barenet model file
       seed                   the seed the weights were drawn from
       feature_names          the columns' names, or null
 
-The arrays of a model file are protected by their SHA-256, its metadata
-is not: ``restore`` checks every entry it reads (types, ranges, lengths,
-labels unique and sorted, their dtype able to hold them exactly and no
-wider than they need) and
-raises ``DamagedState`` naming the first that is wrong, so that a tampered
-or truncated file fails with one clear error, never with an overflow or
-an index out of range. Whether the parameters and the network agree is
-the estimator's own check.
+A model file's SHA-256 covers its metadata (format version 2 on), but
+it guards against accidents only, and files of version 1 left the
+metadata out: ``restore`` checks every entry it reads (types, ranges,
+lengths, labels unique and sorted, their dtype able to hold them exactly
+and no wider than they need) and raises ``DamagedState`` naming the first
+that is wrong, so that a tampered or truncated file fails with one clear
+error, never with an overflow or an index out of range. Whether the
+parameters and the network agree is the estimator's own check.
 
 This module does not import scikit-learn; ``barenet.sklearn`` does.
 """

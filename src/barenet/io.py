@@ -5,20 +5,22 @@ A model file is a zip archive as written by ``numpy.savez`` holding:
 - ``W0, b0, W1, b1, ...``: each layer's weights (n_in, n_out) and biases
   (n_out,), in the network's dtype;
 - ``metadata``: UTF-8 JSON as a uint8 array, with the format name and
-  version, the architecture (sizes, activations, output, dtype, init), the
-  network's ``info`` (hyperparameters, data, figures) and the SHA-256 of
-  the arrays above.
+  version, the architecture (sizes, activations, output, dtype, init) and
+  the network's ``info`` (hyperparameters, data, figures);
+- ``sha256``: the SHA-256 of all the entries above, the metadata's bytes
+  included (see ``barenet._seal``).
 
 Loading uses ``allow_pickle=False``, so a file can never run code. Every
 array's dtype and shape is checked against the architecture, values must
 be finite, and the SHA-256 must match; anything else is a ModelFileError
-"not a valid barenet model: PATH (reason)". Saving is atomic (see
-``barenet._files``) and refuses parameters that are not finite.
+"not a valid barenet model: PATH (reason)". Files of format version 1,
+whose checksum covered the arrays but not the metadata, still load.
+Saving is atomic (see ``barenet._files``) and refuses parameters that are
+not finite.
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import os
@@ -36,11 +38,13 @@ from barenet._checks import is_whole
 from barenet._files import atomic_open
 from barenet._json import plain
 from barenet._npz import NpzError, read_npz
+from barenet._seal import SEAL, broken_seal, seal
 from barenet.errors import BarenetError, ModelFileError
 from barenet.network import Network
 
 FORMAT = "barenet-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""Version 2 seals the metadata too (``barenet._seal``); 1 still loads."""
 MAX_METADATA_BYTES = 1 << 24
 """Largest metadata entry read (16 MiB; a model's is a few kilobytes)."""
 
@@ -62,7 +66,6 @@ def save_model(net: Network, path: str | os.PathLike[str]) -> Path:
         "format_version": FORMAT_VERSION,
         "architecture": {**net.architecture(), "init": net.init},
         "info": plain(net.info),
-        "arrays_sha256": arrays_sha256(arrays),
     }
     try:
         text = json.dumps(metadata, allow_nan=False)
@@ -71,6 +74,7 @@ def save_model(net: Network, path: str | os.PathLike[str]) -> Path:
             f"cannot save {path}: info is not plain JSON ({exc})"
         ) from None
     arrays["metadata"] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    seal(arrays)
     try:
         with atomic_open(path) as f:
             np.savez(f, **arrays)  # type: ignore[arg-type]
@@ -132,6 +136,7 @@ def _from_arrays(path: Path, arrays: dict[str, NDArray[Any]]) -> Network:
     raw = arrays.pop("metadata", None)
     if raw is None:
         _invalid(path, "no metadata entry")
+    digest = arrays.pop(SEAL, None)
     meta = _read_metadata(path, raw)
     arch = meta["architecture"]
     depth = len(arch["sizes"]) + len(arch.get("conv") or ())
@@ -170,12 +175,9 @@ def _from_arrays(path: Path, arrays: dict[str, NDArray[Any]]) -> Network:
                     f"{name} is {arr.dtype} {arr.shape}, the architecture "
                     f"needs {net.dtype} {target.shape}",
                 )
-    if arrays_sha256(arrays) != meta["arrays_sha256"]:
-        _invalid(
-            path,
-            "the arrays' SHA-256 does not match the metadata; the file was "
-            "altered",
-        )
+    reason = broken_seal(arrays, raw, digest, meta)
+    if reason is not None:
+        _invalid(path, f"{reason}; the file was altered")
 
     for i, layer in enumerate(net.layers):
         layer.W[...] = arrays[f"W{i}"]
@@ -261,7 +263,7 @@ def _read_metadata(path: Path, raw: NDArray[Any]) -> dict[str, Any]:
         arch.get("conv") or [], list
     ):
         _invalid(path, "the architecture's sizes and conv must be lists")
-    if not isinstance(meta.get("arrays_sha256"), str):
+    if version == 1 and not isinstance(meta.get("arrays_sha256"), str):
         _invalid(path, "metadata lacks the arrays' SHA-256")
     return meta
 
@@ -272,16 +274,6 @@ def _layer_arrays(net: Network) -> dict[str, NDArray[Any]]:
         arrays[f"W{i}"] = np.ascontiguousarray(layer.W)
         arrays[f"b{i}"] = np.ascontiguousarray(layer.b)
     return arrays
-
-
-def arrays_sha256(arrays: dict[str, NDArray[Any]]) -> str:
-    """SHA-256 over each array's name, dtype, shape and bytes, in order."""
-    h = hashlib.sha256()
-    for name in sorted(arrays):
-        arr = np.ascontiguousarray(arrays[name])
-        h.update(f"{name}:{arr.dtype.str}:{arr.shape};".encode())
-        h.update(arr.tobytes())
-    return h.hexdigest()
 
 
 def _invalid(path: Path, reason: str) -> NoReturn:

@@ -89,3 +89,33 @@ def test_data_option_mistakes(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["train", "--dataset", "cifar"])
     assert "invalid choice: 'cifar'" in capsys.readouterr().err
+
+
+def test_conv_layers_are_refused_before_anything_runs(tmp_path, capsys):
+    # A table of four numbers per row would pass for 2x2 pictures: it must
+    # be refused because it is a table, before the file is even read.
+    table = tmp_path / "absent.csv"
+    out = tmp_path / "r"
+    args = ["train", "--csv", str(table), "--out", str(out)]
+    assert main([*args, "--conv", "4:3"]) == 1
+    assert capsys.readouterr().err == (
+        f"barenet train: error: --conv 4:3 needs pictures, but --csv {table} "
+        "holds rows of numbers; train on it without convolutional layers\n"
+    )
+    assert main([*args, "--preset", "best"]) == 1
+    assert capsys.readouterr().err == (
+        "barenet train: error: --conv 32:5 64:3 (from --preset best) needs "
+        f"pictures, but --csv {table} holds rows of numbers; train on it "
+        "without convolutional layers (--conv alone removes them)\n"
+    )
+    assert not out.exists()
+
+    # Semeion's pictures are 16x16: a 17x17 kernel cannot fit.
+    assert main(["train", "--conv", "4:17", "--out", str(out)]) == 1
+    assert capsys.readouterr().err.endswith(
+        "error: a convolutional layer's 17x17 kernel is larger than the "
+        "16x16 images it receives; use kernels of at most 15x15 there, or "
+        "fewer convolutional layers (each one's 2x2 pooling halves the "
+        "images)\n"
+    )
+    assert not out.exists()

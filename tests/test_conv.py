@@ -69,3 +69,21 @@ def test_odd_images_and_non_images_are_refused():
         Network([36, 2], conv=[(2, 3), (2, 3)])
     with pytest.raises(ConfigError, match="10 inputs are not 3x3 images"):
         Network([10, 2], conv=[(2, 3)])
+
+
+def test_a_kernel_larger_than_its_image_is_refused():
+    with pytest.raises(
+        ConfigError,
+        match=r"^a convolutional layer's 17x17 kernel is larger than the "
+        r"16x16 images it receives; use kernels of at most 15x15 there, or "
+        r"fewer convolutional layers \(each one's 2x2 pooling halves the "
+        r"images\)$",
+    ):
+        Network([256, 10], conv=[(4, 17)])
+    # 16x16 -> 8x8 -> 4x4: the third layer's 5x5 kernel does not fit.
+    with pytest.raises(
+        ConfigError, match=r"5x5 kernel is larger than the 4x4 images .* 3x3"
+    ):
+        Network([256, 10], conv=[(4, 5), (4, 5), (4, 5)])
+    # The largest odd kernel that fits is allowed.
+    assert Network([256, 10], conv=[(1, 15)]).layers[0].k == 15

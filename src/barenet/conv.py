@@ -69,6 +69,16 @@ class Conv2D:
                 f"a convolutional layer needs an odd kernel size and at least "
                 f"one filter, got kernel {kernel} and {filters} filters"
             )
+        if kernel > min(h, w):
+            # Padding would let it run, but most of every window would be
+            # padding: the filter could never see a whole pattern.
+            fits = min(h, w) - 1 + min(h, w) % 2  # the largest odd side
+            raise ConfigError(
+                f"a convolutional layer's {kernel}x{kernel} kernel is larger "
+                f"than the {h}x{w} images it receives; use kernels of at most "
+                f"{fits}x{fits} there, or fewer convolutional layers (each "
+                "one's 2x2 pooling halves the images)"
+            )
         self.h, self.w, self.c_in = h, w, c
         self.c_out, self.k = filters, kernel
         self.activation: Activation | None = activation

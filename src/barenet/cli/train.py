@@ -146,6 +146,7 @@ def run(args: argparse.Namespace) -> int:
     recipe = recipe_from_args(args)
     config = dataclasses.replace(recipe.train, seed=args.seed)
     config.check()
+    _check_conv_has_pictures(args, recipe)
     if resumed:
         with claim_run_dir(args.out):
             return _run(args, recipe, config, args.out, resumed)
@@ -155,6 +156,20 @@ def run(args: argparse.Namespace) -> int:
             return _run(args, recipe, config, out, None)
     finally:
         _remove_if_empty(out)
+
+
+def _check_conv_has_pictures(args: argparse.Namespace, recipe: Recipe) -> None:
+    """Convolutional layers read pictures: a CSV table holds none."""
+    if not recipe.conv or args.csv is None:
+        return
+    layers = " ".join(f"{f}:{k}" for f, k in recipe.conv)
+    given = "conv" in vars(args)
+    source = "" if given else f" (from --preset {args.preset})"
+    raise ConfigError(
+        f"--conv {layers}{source} needs pictures, but --csv {args.csv} "
+        "holds rows of numbers; train on it without convolutional layers"
+        + ("" if given else " (--conv alone removes them)")
+    )
 
 
 def _remove_if_empty(folder: Path) -> None:

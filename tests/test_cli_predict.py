@@ -146,3 +146,21 @@ def test_pictures_may_follow_the_options(
     records = json.loads(capsys.readouterr().out)
     assert [r["file"] for r in records] == [str(first), str(second)]
     assert [r["digit"] for r in records] == net.predict(semeion.X[:2]).tolist()
+
+
+def test_grey_pictures_are_drawn_with_their_greys(tmp_path, capsys):
+    # A model of 784 inputs reads pictures the MNIST way, grey levels kept.
+    net = Network([784, 10], seed=0)
+    path = tmp_path / "bars.png"
+    grey = np.full((60, 60), 255, dtype=np.uint8)
+    grey[10:50, 20:24] = 0  # a black bar 40 tall and 4 wide,
+    grey[10:50, 24:28] = 128  # and a grey one beside it: ink 127/255
+    Image.fromarray(grey).save(path)
+    model = save_model(net, tmp_path / "m.npz")
+    assert main(["predict", str(model), str(path)]) == 0
+    drawing = capsys.readouterr().out.split("What the network saw:\n")[1]
+    # Fitted into 20x20 (halved), each bar is 2 pixels wide: the grey one,
+    # 0.498, is drawn in medium shade (level 1/2), two characters a pixel.
+    rows = [line[1:-1] for line in drawing.splitlines()[1:29]]
+    assert len(rows) == 28 and all(len(row) == 56 for row in rows)
+    assert rows[14].strip() == "\u2588" * 4 + "\u2592" * 4

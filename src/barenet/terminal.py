@@ -1,10 +1,15 @@
-"""Digits drawn in a terminal with block characters.
+"""Digits drawn in a terminal with block and shade characters.
 
-Each character cell shows two pixels, one above the other, with the
-upper-half block, the lower-half block, the full block or a space. A cell
-is about twice as tall as it is wide, so the pixels come out square and a
-16x16 digit takes 16 columns and 8 lines. Pixels at or above 0.5 count as
-ink. Terminals that cannot print these characters get ``#``, ``'``, ``.``.
+A character cell is about twice as tall as it is wide. Black-and-white
+images (every pixel 0 or 1, as Semeion's) are drawn two pixels to a cell,
+one above the other, with the upper-half block, the lower-half block, the
+full block or a space: the pixels come out square and a 16x16 digit takes
+16 columns and 8 lines. Images with grey levels (MNIST's, USPS's) are
+drawn one pixel to two cells side by side, in five shades (space, light,
+medium and dark shade, full block, for levels nearest 0, 1/4, 1/2, 3/4
+and 1), so that the greys the network sees are seen too; a 28x28 digit
+then takes 56 columns and 28 lines. Terminals that cannot print these
+characters get ``#``, ``'``, ``.`` for blocks and `` .:+#`` for shades.
 """
 
 from __future__ import annotations
@@ -18,12 +23,22 @@ _UNICODE = {(0, 0): " ", (1, 0): "\u2580", (0, 1): "\u2584", (1, 1): "\u2588"}
 _ASCII = {(0, 0): " ", (1, 0): "'", (0, 1): ".", (1, 1): "#"}
 
 
+_SHADES = " \u2591\u2592\u2593\u2588"
+_ASCII_SHADES = " .:+#"
+
+
 def draw_digit(
     image: NDArray[np.floating], ascii_only: bool = False
 ) -> list[str]:
-    """The lines of one image (height, width), ink high, in block characters."""
+    """The lines of one image (height, width), ink high in 0..1.
+
+    Black and white in half blocks; grey levels in shades (see above).
+    """
+    values = np.asarray(image, dtype=np.float64)
+    if not np.all((values == 0) | (values == 1)):
+        return _shaded(values, ascii_only)
     cells = _ASCII if ascii_only else _UNICODE
-    ink = np.asarray(image) >= 0.5
+    ink = values >= 0.5
     if ink.shape[0] % 2:
         ink = np.vstack([ink, np.zeros((1, ink.shape[1]), dtype=bool)])
     return [
@@ -33,6 +48,13 @@ def draw_digit(
         )
         for upper, lower in zip(ink[0::2], ink[1::2], strict=True)
     ]
+
+
+def _shaded(values: NDArray[np.float64], ascii_only: bool) -> list[str]:
+    """One line per pixel row, two characters per pixel, nearest shade."""
+    shades = _ASCII_SHADES if ascii_only else _SHADES
+    levels = np.rint(np.clip(values, 0.0, 1.0) * (len(shades) - 1))
+    return ["".join(2 * shades[int(level)] for level in row) for row in levels]
 
 
 def draw_digits(

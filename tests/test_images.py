@@ -20,6 +20,7 @@ from barenet.images import (
     GEOMETRIES,
     find_ink,
     fit,
+    ink_threshold,
     preprocess,
     preprocessing_of,
     resize,
@@ -88,6 +89,20 @@ def test_rgba_on_a_transparent_black_background_is_laid_on_white():
     rgba[..., 3] = alpha
     seen = preprocess(encoded(Image.fromarray(rgba)), "semeion")
     np.testing.assert_array_equal(seen.image, DESIGN)
+    la = Image.fromarray(rgba).convert("LA")
+    np.testing.assert_array_equal(preprocess(encoded(la)).image, DESIGN)
+
+
+def test_white_strokes_on_transparent_are_read_from_the_alpha_channel():
+    # A drawing app's white pen: every pixel is white, and only the alpha
+    # channel tells the strokes (opaque) from the background (clear).
+    rgba = np.full((100, 120, 4), 255, dtype=np.uint8)
+    rgba[..., 3] = 255 - drawn()
+    seen = preprocess(encoded(Image.fromarray(rgba)), "semeion")
+    np.testing.assert_array_equal(seen.image, DESIGN)
+    assert seen.polarity == "light on dark"  # laid on black paper
+    # Soft edges: half-transparent white is half ink.
+    rgba[..., 3] //= 2
     la = Image.fromarray(rgba).convert("LA")
     np.testing.assert_array_equal(preprocess(encoded(la)).image, DESIGN)
 
@@ -169,6 +184,64 @@ def test_every_preprocessing_keeps_ink_within_0_and_1(semeion, kind):
 def test_a_blank_image_is_an_error_not_a_guess(level):
     with pytest.raises(ImageError, match=r"^blank.png is blank: no pixel"):
         preprocess(encoded(Image.new("L", (40, 30), level)), name="blank.png")
+
+
+def photo(design=DESIGN):
+    """The design drawn dark on paper as a phone photographs it: lit from
+    the left (grey 240) and falling off to the right (150), with the soft
+    shadow of a hand in the lower left, 80 grey levels deep."""
+    h, w = 100, 120
+    yy, xx = np.mgrid[0:h, 0:w]
+    paper = np.linspace(240, 150, w)[None, :] + 0.0 * yy
+    paper -= 80 * np.exp(-(((yy - 75) / 12) ** 2 + ((xx - 22) / 12) ** 2))
+    big = np.kron(design, np.ones((4, 2)))
+    grey = paper.copy()
+    grey[10:74, 50:82] = np.where(big > 0, 30, grey[10:74, 50:82])
+    return grey.astype(np.uint8)
+
+
+def test_uneven_light_and_shadows_stay_out_of_the_inks_box():
+    # With a fixed level, the dim right-hand paper (90 below the left)
+    # and the shadow count as ink, and the box spans the whole picture.
+    grey = photo()
+    ink, polarity = find_ink(grey / 255)
+    assert polarity == "dark on light"
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(0))
+    assert (rows[0], rows[-1], cols[0], cols[-1]) == (10, 73, 50, 81)
+    np.testing.assert_array_equal(preprocess(grey).image, DESIGN)
+
+
+def test_otsus_threshold_worked_by_hand():
+    # Levels 0, 0, 0, 0.25, 1, 1. Split after 0: weights 1/2 and 1/2,
+    # means 0 and 3/4, between-class variance 1/4 * 9/16 = 0.1406. Split
+    # after 0.25: weights 2/3 and 1/3, means 1/16 and 1, variance
+    # 2/9 * (15/16)^2 = 0.1953, the larger. 0.25 falls in bin 64 of 256,
+    # whose upper edge 65/256 is the threshold.
+    levels = np.array([0.0, 0.0, 0.0, 0.25, 1.0, 1.0])
+    assert ink_threshold(levels) == 65 / 256
+    # Two levels only: just above the lower one.
+    assert ink_threshold(np.array([0.0, 0.0, 1.0])) == 1 / 256
+
+
+def test_a_thin_straight_one_stays_a_stroke():
+    # A 1 drawn 100 pixels tall and 5 wide. Stretched to fill 16x16 it
+    # would be a solid block; across it is stretched at most twice as
+    # much as down: 5 * 16/100 * 2 = 1.6 columns, widened to the
+    # narrowest allowed, 3, and centred.
+    grey = np.ones((140, 140))
+    grey[20:120, 70:75] = 0.0
+    expected = np.zeros((16, 16))
+    expected[:, 6:9] = 1.0
+    np.testing.assert_array_equal(preprocess(grey, "semeion").image, expected)
+    # A box 30 wide and 100 tall: 30 * 0.16 * 2 = 9.6, so 10 columns.
+    grey = np.ones((140, 140))
+    grey[20:120, 50:80] = 0.0
+    expected = np.zeros((16, 16))
+    expected[:, 3:13] = 1.0
+    np.testing.assert_array_equal(preprocess(grey, "semeion").image, expected)
+    # Half as wide as tall or more: the width is filled, as before.
+    grey[20:120, 50:100] = 0.0
+    assert preprocess(grey, "semeion").image.min() == 1.0
 
 
 def test_faint_specks_do_not_make_a_digit():

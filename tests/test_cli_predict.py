@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from barenet.cli import main
-from barenet.io import save_model
+from barenet.io import load_model, save_model
 from barenet.network import Network
 from barenet.training import TrainConfig, train
 
@@ -164,3 +164,107 @@ def test_grey_pictures_are_drawn_with_their_greys(tmp_path, capsys):
     rows = [line[1:-1] for line in drawing.splitlines()[1:29]]
     assert len(rows) == 28 and all(len(row) == 56 for row in rows)
     assert rows[14].strip() == "\u2588" * 4 + "\u2592" * 4
+
+
+def _train_on(table, out, *options):
+    args = ["train", "--csv", str(table), "--hidden", "4", "--epochs", "5"]
+    assert main([*args, *options, "--quiet", "--out", str(out)]) == 0
+    return load_model(out / "model.npz")
+
+
+def _rows_predicted(capsys, *argv):
+    capsys.readouterr()
+    assert main(["predict", *argv, "--json"]) == 0
+    return [r["probabilities"] for r in json.loads(capsys.readouterr().out)]
+
+
+def test_rows_without_a_header_with_or_without_their_labels(tmp_path, capsys):
+    # Trained on a table without a header, labels in the last column: the
+    # model records that column by its index, and finds it there again.
+    table = tmp_path / "t.csv"
+    rows = [[i % 5, (i * 7) % 3, i % 2, "ab"[i % 2]] for i in range(30)]
+    table.write_text("".join(",".join(map(str, r)) + "\n" for r in rows))
+    net = _train_on(table, tmp_path / "r")
+    assert net.info["data"]["label_column"] == "3"
+    model = str(tmp_path / "r" / "model.npz")
+    X = np.array([r[:3] for r in rows], dtype=float)
+    expected = net.predict_proba(X)
+    np.testing.assert_allclose(
+        _rows_predicted(capsys, model, "--csv", str(table)), expected
+    )
+    # The same rows without labels: as wide as the model's input.
+    bare = tmp_path / "bare.csv"
+    bare.write_text("".join(",".join(map(str, r[:3])) + "\n" for r in rows))
+    np.testing.assert_allclose(
+        _rows_predicted(capsys, model, "--csv", str(bare)), expected
+    )
+    # Labels moved to the front: --label says where, by index.
+    front = tmp_path / "front.csv"
+    front.write_text(
+        "".join(",".join(map(str, [r[3], *r[:3]])) + "\n" for r in rows)
+    )
+    np.testing.assert_allclose(
+        _rows_predicted(capsys, model, "--csv", str(front), "--label", "0"),
+        expected,
+    )
+
+
+def test_a_header_trained_model_reads_rows_without_the_header(tmp_path, capsys):
+    table = tmp_path / "t.csv"
+    rows = [[i % 5, "ab"[i % 2], (i * 7) % 3, i % 2] for i in range(30)]
+    lines = ["x,kind,y,z", *(",".join(map(str, r)) for r in rows)]
+    table.write_text("\n".join(lines) + "\n")
+    net = _train_on(table, tmp_path / "r", "--label", "kind")
+    assert net.info["data"]["label_index"] == 1
+    model = str(tmp_path / "r" / "model.npz")
+    expected = net.predict_proba(
+        np.array([[r[0], r[2], r[3]] for r in rows], dtype=float)
+    )
+    bare = tmp_path / "bare.csv"
+    bare.write_text("\n".join(lines[1:]) + "\n")
+    np.testing.assert_allclose(
+        _rows_predicted(capsys, model, "--csv", str(bare)), expected
+    )
+    # By name, where the header has it elsewhere.
+    moved = tmp_path / "moved.csv"
+    moved.write_text(
+        "kind,x,y,z\n" + "".join(f"{r[1]},{r[0]},{r[2]},{r[3]}\n" for r in rows)
+    )
+    np.testing.assert_allclose(
+        _rows_predicted(capsys, model, "--csv", str(moved)), expected
+    )
+
+
+def test_label_column_mistakes(tmp_path, capsys):
+    net = Network([2, 2], seed=0)  # records no label column
+    model = save_model(net, tmp_path / "m.npz")
+    table = tmp_path / "t.csv"
+    table.write_text("1,2,0\n3,4,1\n")
+    assert main(["predict", str(model), "--csv", str(table)]) == 1
+    assert capsys.readouterr().err == (
+        f"barenet predict: error: {table} has 3 features per row, but the "
+        "model takes 2; if one column holds labels, name it with --label "
+        "NAME or --label INDEX (0 is the first column)\n"
+    )
+    table.write_text("1,2,x\n3,4,y\n")
+    assert main(["predict", str(model), "--csv", str(table)]) == 1
+    assert capsys.readouterr().err == (
+        f"barenet predict: error: {table}, line 1: expected a finite number "
+        "in column 2, found 'x'; if that column holds labels, name it with "
+        "--label (its name, or its index from 0)\n"
+    )
+    argv = ["predict", str(model), "--csv", str(table), "--label", "2"]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.splitlines()[0].startswith("row 1: ")
+    argv = ["predict", str(model), "--csv", str(table), "--label", "kind"]
+    assert main(argv) == 1
+    assert capsys.readouterr().err == (
+        f"barenet predict: error: {table}: the file has no header, so the "
+        "label column cannot be found by the name 'kind'; give its index "
+        "(0..2)\n"
+    )
+    assert main(["predict", str(model), "x.png", "--label", "0"]) == 1
+    assert capsys.readouterr().err == (
+        "barenet predict: error: --label names the label column of a --csv "
+        "file; pictures have none\n"
+    )

@@ -257,6 +257,7 @@ def test_csv_with_a_header_and_a_label_by_name(tmp_path):
     assert data.extra == {
         "classes": ["cat", "dog"],
         "label_column": "kind",
+        "label_index": 0,
         "feature_names": ["a", "b"],
     }
     assert data.image_shape is None and data.preprocessing is None
@@ -271,6 +272,8 @@ def test_csv_without_a_header_label_by_index_and_numeric_classes(tmp_path):
     assert data.extra["classes"] == ["2", "10"]
     assert data.y.tolist() == [1, 0, 0, 1]
     assert data.extra["feature_names"] is None
+    assert data.extra["label_column"] == "2"  # no header: by index
+    assert data.extra["label_index"] == 2
     first = load_csv(path, label="0")
     assert first.extra["classes"] == ["1.5", "3", "5", "7"]
     assert load_csv(path, label=-2).X.tolist() == [

@@ -10,6 +10,11 @@ saw, drawn in the terminal; ``--json`` prints the same as JSON for
 scripts. A picture that cannot be read (blank, damaged, too large) is
 reported on its own line; the others are still read, and the exit status
 is then 1.
+
+In a CSV file every column is a feature except the label column, if the
+file has one: the one named by --label NAME|INDEX; else the model's own
+label column, found by its name in the header, or by its position when
+the rows are one column wider than the model's input.
 """
 
 from __future__ import annotations
@@ -50,6 +55,14 @@ def add_parser(commands: Any) -> None:
         help="predict every row of this CSV file of numbers instead",
     )
     p.add_argument(
+        "--label",
+        metavar="NAME|INDEX",
+        help="with --csv: the column that holds labels, left out (default: "
+        "the model's own label column when the file has it, by name, or "
+        "by position when the rows are one column wider than the model's "
+        "input; else none)",
+    )
+    p.add_argument(
         "--preprocessing",
         choices=list(GEOMETRIES),
         help="override the preprocessing the model file records",
@@ -70,9 +83,13 @@ def run(args: argparse.Namespace) -> int:
             else "nothing to predict: give one or more pictures after the "
             "model, or --csv FILE"
         )
+    if args.label is not None and args.csv is None:
+        raise ConfigError(
+            "--label names the label column of a --csv file; pictures have none"
+        )
     net = load_model(args.model)
     if args.csv is not None:
-        return _predict_rows(net, args.csv, args.json)
+        return _predict_rows(net, args.csv, args.label, args.json)
     kind = args.preprocessing or preprocessing_of(net)
     results: list[tuple[Path, ImagePrediction | BarenetError]] = []
     for path in args.images:
@@ -132,14 +149,29 @@ def _show(
         print(draw_digits(seen, captions, ascii_only=ascii_only, width=width))
 
 
-def _predict_rows(net: Network, path: Path, as_json: bool) -> int:
+def _predict_rows(
+    net: Network, path: Path, label: str | None, as_json: bool
+) -> int:
     data = net.info.get("data")
-    label = data.get("label_column") if isinstance(data, dict) else None
-    X, _ = load_features(path, drop=label)
+    data = data if isinstance(data, dict) else {}
+    column, index = data.get("label_column"), data.get("label_index")
+    X, _ = load_features(
+        path,
+        label,
+        n_features=net.n_inputs,
+        label_column=column if isinstance(column, str) else None,
+        label_index=index if type(index) is int else None,
+    )
     if X.shape[1] != net.n_inputs:
+        fix = "give the columns it was trained on"
+        if label is None and X.shape[1] == net.n_inputs + 1:
+            fix = (
+                "if one column holds labels, name it with --label NAME or "
+                "--label INDEX (0 is the first column)"
+            )
         raise ConfigError(
             f"{path} has {X.shape[1]} features per row, but the model takes "
-            f"{net.n_inputs}; give the columns it was trained on"
+            f"{net.n_inputs}; {fix}"
         )
     P = net.predict_proba(X)
     names = class_names(net.info, net.n_outputs)

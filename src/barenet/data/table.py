@@ -62,7 +62,9 @@ def load_csv(
     -------
     Dataset
         X (n_rows, n_columns - 1), y the class indices; ``extra["classes"]``
-        the labels in class order, ``extra["label_column"]`` the column used.
+        the labels in class order, ``extra["label_column"]`` the column used
+        (its header name, or its index as text when the file has no header)
+        and ``extra["label_index"]`` its index.
 
     Examples
     --------
@@ -75,7 +77,7 @@ def load_csv(
     """
     source = str(path)
     raw = read_file(path, "a CSV file")
-    X, labels, names, column = parse_csv(raw, source, label)
+    X, labels, names, column, index = _parse(raw, source, label)
     classes, y = _classes(labels)
     if len(classes) > MAX_CLASSES:
         raise DataError(
@@ -99,6 +101,7 @@ def load_csv(
         extra={
             "classes": classes,
             "label_column": column,
+            "label_index": index,
             "feature_names": names,
         },
     )
@@ -112,6 +115,13 @@ def parse_csv(
     Feature names are None when the file has no header. Raises DataError
     for anything that is not a table of numbers with a label column.
     """
+    return _parse(data, source, label)[:4]
+
+
+def _parse(
+    data: bytes, source: str, label: str | int | None
+) -> tuple[NDArray[np.float64], list[str], list[str] | None, str, int]:
+    """parse_csv, and the label column's index."""
     rows = _rows(data, source)
     header = rows[0][1] if _is_header(rows) else None
     body = rows[1:] if header is not None else rows
@@ -134,17 +144,35 @@ def parse_csv(
         values.append(fields[:at] + fields[at + 1 :])
     X = _numbers(values, body, at, header, source)
     names = header[:at] + header[at + 1 :] if header is not None else None
-    return X, labels, names, column
+    return X, labels, names, column, at
 
 
 def load_features(
-    path: str | os.PathLike[str], drop: str | None = None
+    path: str | os.PathLike[str],
+    label: str | int | None = None,
+    *,
+    n_features: int | None = None,
+    label_column: str | None = None,
+    label_index: int | None = None,
 ) -> tuple[NDArray[np.float64], list[str] | None]:
     """Rows of numbers to predict from: (X, column names or None).
 
-    Every column is a feature, except a column named ``drop`` if the
-    header has one (a table's label column, say). Same rules and errors
-    as ``load_csv``.
+    Every column is a feature except the label column, if the file has
+    one. That is:
+
+    1. ``label``, when given: a header name, or an index (negative from
+       the end; a string of digits counts as an index), as for
+       ``load_csv``;
+    2. else the column named ``label_column`` (the label column of the
+       table a model was trained on), if the header has one;
+    3. else, when the rows are one field wider than the ``n_features`` a
+       model takes, the column at ``label_index``: where the model's
+       table kept its labels. (A model trained on a file without a
+       header records that index as its ``label_column``, "4" say.)
+    4. else none.
+
+    Same rules and errors as ``load_csv`` otherwise; the caller checks
+    the width of X.
     """
     source = str(path)
     rows = _rows(read_file(path, "a CSV file"), source)
@@ -152,17 +180,51 @@ def load_features(
     body = rows[1:] if header is not None else rows
     if not body:
         raise DataError(f"{source}: a header but no data rows")
-    names = [h.strip() for h in header] if header is not None else None
-    at = names.index(drop) if names and drop in names else len(rows[0][1])
     width = len(rows[0][1])
+    if label is not None:
+        at: int | None = _label_index(label, header, width, source)
+    else:
+        at = _recorded_label(
+            header, width, n_features, label_column, label_index
+        )
     values = []
     for number, fields in body:
         if len(fields) != width:
             _fail(source, number, f"{width} fields", f"{len(fields)}")
-        values.append(fields[:at] + fields[at + 1 :])
-    X = _numbers(values, body, at, header, source)
-    kept = names[:at] + names[at + 1 :] if names is not None else None
-    return X, kept
+        values.append(fields if at is None else fields[:at] + fields[at + 1 :])
+    try:
+        X = _numbers(values, body, width if at is None else at, header, source)
+    except DataError as exc:
+        if at is None and n_features is not None and width == n_features + 1:
+            raise DataError(
+                f"{exc}; if that column holds labels, name it with --label "
+                "(its name, or its index from 0)"
+            ) from None
+        raise
+    names = [h.strip() for h in header] if header is not None else None
+    if names is not None and at is not None:
+        del names[at]
+    return X, names
+
+
+def _recorded_label(
+    header: list[str] | None,
+    width: int,
+    n_features: int | None,
+    label_column: str | None,
+    label_index: int | None,
+) -> int | None:
+    """The column a model's record says holds labels; see load_features."""
+    names = [h.strip() for h in header] if header is not None else []
+    if label_column is not None and label_column in names:
+        return names.index(label_column)
+    if n_features is None or width != n_features + 1:
+        return None
+    if label_index is None and label_column and label_column.isdigit():
+        label_index = int(label_column)
+    if label_index is not None and 0 <= label_index < width:
+        return label_index
+    return None
 
 
 def _rows(data: bytes, source: str) -> list[tuple[int, list[str]]]:

@@ -19,7 +19,9 @@ import pytest
 
 from barenet.checkpoint import load_checkpoint, save_checkpoint
 from barenet.cli import main
+from barenet.cli import train as train_command
 from barenet.errors import ConfigError, ModelFileError
+from barenet.heldout import hold_out
 from barenet.io import load_model
 from barenet.network import Network
 from barenet.training import TrainConfig, train
@@ -285,3 +287,100 @@ def test_resume_mistakes(tmp_path, capsys):
     assert f"the data changed since the run in {out} was saved" in (
         capsys.readouterr().err
     )
+
+
+# -- what the run folder holds after a stop or a crash ----------------------
+
+# 1493 training rows in batches of 50: 30 steps an epoch, and the stop
+# request is asked after steps 1 to 29 and once after the epoch.
+SMALL = [
+    "train",
+    *("--hidden", "16", "--batch-size", "50", "--epochs", "6"),
+    *("--optimizer", "adam", "--lr", "0.01", "--quiet", "--samples", "0"),
+]
+
+
+def _interrupt_at(monkeypatch, call, effect):
+    """Make the n-th question 'stop now?' of barenet train do ``effect``."""
+    calls = []
+
+    def asked(self):
+        calls.append(1)
+        if len(calls) == call:
+            effect(self)
+        return self.requested
+
+    monkeypatch.setattr(train_command._StopOnInterrupt, "__call__", asked)
+
+
+def _test_figures(net, semeion):
+    """Accuracy and exact match on the default test rows, worked out here."""
+    rows = hold_out(semeion, None, 0).test_rows
+    P = net.predict_proba(semeion.X[rows])
+    y = semeion.y[rows]
+    wanted = np.eye(10, dtype=bool)[y]
+    return {
+        "test_accuracy": float(np.mean(P.argmax(axis=1) == y)),
+        "test_exact": float(np.mean(np.all((P > 0.5) == wanted, axis=1))),
+    }
+
+
+def test_ctrl_c_inside_an_epoch_reports_the_figures_of_the_saved_weights(
+    tmp_path, monkeypatch, semeion, capsys
+):
+    def ctrl_c(stop):
+        stop.requested, stop.signal = True, signal.SIGINT
+
+    _interrupt_at(monkeypatch, 40, ctrl_c)  # step 10 of epoch 2
+    out = tmp_path / "r"
+    assert main([*SMALL, "--out", str(out)]) == 130
+    report = json.loads((out / "report.json").read_text())
+    assert report["stop_reason"] == "interrupted after step 10 of epoch 2"
+    assert report["epochs_completed"] == 1
+    saved = load_model(out / "model.npz")
+    figures = _test_figures(saved, semeion)
+    # No training cost was measured for these weights: none is claimed.
+    assert report["final"] == figures
+    assert saved.info["final"] == figures
+    assert report["test_accuracy"] == figures["test_accuracy"]
+    # Ten steps on, they read the test rows otherwise than epoch 1's did.
+    assert figures["test_accuracy"] != report["history"]["test_accuracy"][0]
+    said = capsys.readouterr().out
+    assert f"Test accuracy: {figures['test_accuracy']:.2%} (argmax)" in said
+    assert "Final training cost" not in said
+
+
+def test_after_a_crash_the_model_and_report_are_the_checkpoints(
+    tmp_path, monkeypatch, semeion, capsys
+):
+    def crash(stop):
+        raise MemoryError  # anything that kills the command mid-run
+
+    _interrupt_at(monkeypatch, 5 * 30 + 7, crash)  # inside epoch 6
+    out = tmp_path / "r"
+    assert main([*SMALL, "--checkpoint-every", "2", "--out", str(out)]) == 1
+    assert "not enough memory" in capsys.readouterr().err
+    state, _ = load_checkpoint(out / "checkpoint.npz")
+    assert (state.epoch, state.step) == (4, 0)
+    saved = load_model(out / "model.npz")
+    np.testing.assert_array_equal(saved.params, state.params)
+    report = json.loads((out / "report.json").read_text())
+    assert report["in_progress"] is True
+    assert report["epochs_completed"] == 4
+    history = report["history"]
+    assert report["final"] == {name: v[3] for name, v in history.items()}
+    assert (
+        report["final"]["test_accuracy"]
+        == (_test_figures(saved, semeion)["test_accuracy"])
+    )
+
+    # Resumed, the run ends as one never stopped, and says it is done.
+    monkeypatch.undo()
+    assert main(["train", "--resume", str(out), "--quiet"]) == 0
+    whole = tmp_path / "whole"
+    assert main([*SMALL, "--out", str(whole)]) == 0
+    np.testing.assert_array_equal(
+        load_model(out / "model.npz").params,
+        load_model(whole / "model.npz").params,
+    )
+    assert json.loads((out / "report.json").read_text())["in_progress"] is False

@@ -26,7 +26,8 @@ from barenet._files import atomic_write_text
 from barenet._json import plain
 from barenet.errors import ConfigError
 
-RUN_FILES = ("model.npz", "report.json")
+MODEL, REPORT = "model.npz", "report.json"
+RUN_FILES = (MODEL, REPORT)
 
 
 LOCK = ".barenet-run"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,12 @@ def check_same_data(data: Dataset, resumed: Resumed, folder: Path) -> None:
 
 
 class Checkpointer:
-    """Saves the run's checkpoint; used as ``train(checkpoint=...)``."""
+    """Saves the run's checkpoint; used as ``train(checkpoint=...)``.
+
+    ``before_save(state)``, if set, is called first: the command writes
+    the model and report of the same weights there, so that the run
+    folder's model is never older than its checkpoint.
+    """
 
     def __init__(
         self,
@@ -113,12 +119,15 @@ class Checkpointer:
         self.before = float(resumed.extra["seconds"]) if resumed else 0.0
         self.started = time.perf_counter()
         self.saved = False
+        self.before_save: Callable[[TrainState], object] | None = None
 
     def seconds(self) -> float:
         """Training time so far, over every session of the run."""
         return self.before + time.perf_counter() - self.started
 
     def __call__(self, state: TrainState) -> None:
+        if self.before_save is not None:
+            self.before_save(state)
         extra = {
             "args": self.args,
             "data": self.data,

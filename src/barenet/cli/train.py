@@ -53,6 +53,8 @@ from barenet.io import save_model
 from barenet.network import Network
 from barenet.recipes import Recipe
 from barenet.runs import (
+    MODEL,
+    REPORT,
     claim_run_dir,
     environment,
     make_run_dir,
@@ -227,6 +229,10 @@ def _train_and_write(
     train_rows, test_rows = held.train_rows, held.test_rows
     X_test, y_test = data.X[test_rows], data.y[test_rows]
     checkpointer = Checkpointer(out / CHECKPOINT, args, data, resumed)
+    run_files = _RunFiles(args, config, data, net, held, out)
+    checkpointer.before_save = lambda state: run_files.write(
+        state.history, state.step, checkpointer.seconds(), in_progress=True
+    )
     history = _train_with_progress(
         net,
         data.X[train_rows],
@@ -244,11 +250,11 @@ def _train_and_write(
     seconds = checkpointer.seconds()
     # From here on a further Ctrl-C must not cut the run folder short.
     stop.finishing = True
+    step = history.state.step if history.state is not None else 0
     if history.state is not None:  # every epoch, those before a resume too
         history = history.state.history
 
-    # A run stopped inside its first epoch has no history: measure it now.
-    final = history.last() or _figures_now(net, X_test, y_test)
+    final = run_files.final_figures(history, step)
     state = "Stopped (interrupted)" if history.interrupted else "Trained"
     print(
         f"{state} after {_count(len(history), _steps_name(config))} in "
@@ -272,21 +278,12 @@ def _train_and_write(
     if shown and not args.quiet:
         _show_digits(data, X_test[:shown], y_test[:shown], guesses)
 
-    report = _report(
-        args,
-        data,
-        net,
-        config,
-        history,
-        seconds,
-        history.interrupted,
-        (len(train_rows), len(test_rows)),
+    # The model first (the most valuable file), then the rest.
+    run_files.write(history, step, seconds, in_progress=False, final=final)
+    plots = _write_plots(
+        out, history, data, X_test[:shown], y_test[:shown], guesses
     )
-    report["data"]["split"] = held.record
-    net.info = {k: report[k] for k in ("config", "data", "final", "created")}
-    files = _write_run(
-        out, net, report, history, data, X_test[:shown], y_test[:shown], guesses
-    )
+    files = [MODEL, REPORT, *plots]
     if checkpointer.saved:
         files.append(CHECKPOINT)
     print(
@@ -336,11 +333,89 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
+class _RunFiles:
+    """A run folder's model.npz and report.json, always written together.
+
+    They are written at the end of the run and, marked ``in_progress``,
+    with every checkpoint (before it), so that after a crash the folder's
+    model is never older than its checkpoint and the report describes the
+    model's weights.
+    """
+
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        config: TrainConfig,
+        data: Dataset,
+        net: Network,
+        held: HeldOut,
+        out: Path,
+    ):
+        self.args, self.config, self.data = args, config, data
+        self.net, self.held, self.out = net, held, out
+
+    def final_figures(self, history: History, step: int) -> dict[str, float]:
+        """The figures of the weights the network holds: those to be saved.
+
+        Each epoch's figures were measured at its end, and the network
+        holds the weights of an epoch's end (the last, or the one early
+        stopping or the divergence guard went back to), unless Ctrl-C
+        stopped training ``step`` steps into an epoch. Then, and when no
+        epoch's end holds these weights, the test figures are measured
+        now; no training cost is known for them.
+        """
+        epoch = _epoch_of_weights(history, step)
+        if epoch:
+            return {name: v[epoch - 1] for name, v in history.values.items()}
+        rows = self.held.test_rows
+        return _figures_now(self.net, self.data.X[rows], self.data.y[rows])
+
+    def write(
+        self,
+        history: History,
+        step: int,
+        seconds: float,
+        in_progress: bool,
+        final: dict[str, float] | None = None,
+    ) -> None:
+        """Write model.npz, then report.json, of the network's weights."""
+        held = self.held
+        report = _report(
+            self.args,
+            self.data,
+            self.net,
+            self.config,
+            history,
+            final or self.final_figures(history, step),
+            seconds,
+            (len(held.train_rows), len(held.test_rows)),
+        )
+        report["data"]["split"] = held.record
+        report["in_progress"] = in_progress
+        keep = ("config", "data", "final", "created")
+        self.net.info = {k: report[k] for k in keep}
+        save_model(self.net, self.out / MODEL)
+        report["model_file"] = MODEL
+        write_report(self.out / REPORT, report)
+
+
+def _epoch_of_weights(history: History, step: int) -> int | None:
+    """The epoch at whose end the network's weights were, if one was."""
+    if history.diverged:
+        return history.kept_epoch
+    if history.best_epoch is not None:
+        return history.best_epoch
+    if history.interrupted and step:
+        return None
+    return len(history)
+
+
 def _figures_now(
     net: Network, X_test: np.ndarray, y_test: np.ndarray
 ) -> dict[str, float]:
     """Test figures of the network as it is (no training cost)."""
-    P = net.predict_proba(X_test)
+    with np.errstate(over="ignore", invalid="ignore"):
+        P = net.predict_proba(X_test)
     return {
         "test_accuracy": accuracy(y_test, np.argmax(P, axis=1)),
         "test_exact": exact_match(P, y_test),
@@ -463,11 +538,10 @@ def _report(
     net: Network,
     config: TrainConfig,
     history: History,
+    final: dict[str, float],
     seconds: float,
-    interrupted: bool,
     split: tuple[int, int],
 ) -> dict[str, Any]:
-    final = history.last()
     return {
         "command": "train",
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -491,7 +565,7 @@ def _report(
         "best_epoch": history.best_epoch,
         "stop_reason": history.stop_reason,
         "diverged": history.diverged,
-        "interrupted": interrupted,
+        "interrupted": history.interrupted,
         "final": final,
         "test_accuracy": final["test_accuracy"],
         "test_exact": final["test_exact"],
@@ -499,24 +573,19 @@ def _report(
     }
 
 
-def _write_run(
+def _write_plots(
     out: Path,
-    net: Network,
-    report: dict[str, Any],
     history: History,
     data: Dataset,
     X: np.ndarray,
     y: np.ndarray,
     guesses: np.ndarray,
 ) -> list[str]:
-    """Write the model first (the most valuable file), then the rest."""
+    """The run's figures; returns the names of the files written."""
     # matplotlib takes a second to import: only runs that plot pay for it.
     from barenet.plots import plot_accuracy, plot_cost, plot_digits
 
-    save_model(net, out / "model.npz")
-    report["model_file"] = "model.npz"
-    write_report(out / "report.json", report)
-    files = ["model.npz", "report.json"]
+    files = []
     if len(history):
         plot_cost(history, out / "cost.png")
         plot_accuracy(history, out / "accuracy.png")

@@ -283,7 +283,8 @@ def test_resume_mistakes(tmp_path, capsys):
     assert main([*args, "--checkpoint-every", "1", "--out", str(out)]) == 0
     table.write_text("a,b\n" + "".join(f"{i},{i % 3}\n" for i in range(20)))
     capsys.readouterr()
-    assert main(["train", "--resume", str(out)]) == 1
+    # (Both epochs are done: a third is asked for, to reach the data.)
+    assert main(["train", "--resume", str(out), "--epochs", "3"]) == 1
     assert f"the data changed since the run in {out} was saved" in (
         capsys.readouterr().err
     )
@@ -384,3 +385,174 @@ def test_after_a_crash_the_model_and_report_are_the_checkpoints(
         load_model(whole / "model.npz").params,
     )
     assert json.loads((out / "report.json").read_text())["in_progress"] is False
+
+
+# -- what --resume takes from its command line -------------------------------
+
+SHORT = [
+    "train",
+    *("--hidden", "8", "--batch-size", "100", "--quiet", "--samples", "0"),
+]
+
+
+def test_resume_sets_the_length_and_honours_what_leaves_the_run_alone(
+    tmp_path, semeion_path, capsys
+):
+    run = tmp_path / "run"
+    assert (
+        main(
+            [
+                *SHORT,
+                "--epochs",
+                "4",
+                "--checkpoint-every",
+                "2",
+                "--out",
+                str(run),
+            ]
+        )
+        == 0
+    )
+    assert main(["train", "--resume", str(run)]) == 1
+    assert capsys.readouterr().err == (
+        f"barenet train: error: the run in {run} has done all its 4 epochs; "
+        "to train it further, give --epochs N with N above 4\n"
+    )
+    assert main(["train", "--resume", str(run), "--epochs", "4"]) == 1
+    assert capsys.readouterr().err == (
+        f"barenet train: error: --epochs 4: the run in {run} has done 4 "
+        "epochs already; give more than 4 to train it further\n"
+    )
+
+    # Six epochs in all, on another copy of the same file, one thread, the
+    # network's own --hidden repeated: as if it had been 6 from the start.
+    copy = tmp_path / "copy.data"
+    copy.write_bytes(semeion_path.read_bytes())
+    argv = ["--epochs", "6", "--threads", "1", "--data", str(copy)]
+    assert main(["train", "--resume", str(run), *argv, "--hidden", "8"]) == 0
+    whole = tmp_path / "whole"
+    assert main([*SHORT, "--epochs", "6", "--out", str(whole)]) == 0
+    np.testing.assert_array_equal(
+        load_model(run / "model.npz").params,
+        load_model(whole / "model.npz").params,
+    )
+    report = json.loads((run / "report.json").read_text())
+    assert report["threads"] == 1
+    assert report["data"]["source"] == str(copy)
+    assert report["epochs_completed"] == 6
+    assert report["config"]["epochs"] == 6
+
+
+def test_resume_refuses_what_would_change_the_experiment(
+    tmp_path, semeion_path, capsys
+):
+    run = tmp_path / "run"
+    # Five epochs, the last checkpoint after the fourth.
+    argv = ["--epochs", "5", "--schedule", "cosine", "--lr", "0.5"]
+    assert (
+        main([*SHORT, *argv, "--checkpoint-every", "2", "--out", str(run)]) == 0
+    )
+    capsys.readouterr()
+    refused = [
+        (
+            ["--lr", "0.1"],
+            "cannot take --lr 0.1: the run has --lr 0.5. Drop that option, "
+            "or train with it in a new run",
+        ),
+        (
+            ["--seed", "3", "--batch-size", "full", "--no-augment"],
+            "cannot take --batch-size full or --seed 3: the run has "
+            "--batch-size 100 and --seed 0. Drop those options, or train "
+            "with them in a new run",
+        ),
+        (
+            ["--hidden", "--dataset", "usps"],
+            "cannot take --hidden (none) or --dataset usps: the run has "
+            "--hidden 8 and --dataset semeion.",
+        ),
+        (
+            ["--preset", "best"],
+            "cannot take --preset best: the run has --preset seed.",
+        ),
+    ]
+    for options, message in refused:
+        assert main(["train", "--resume", str(run), *options]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(
+            f"barenet train: error: --resume {run} goes on with the run as it "
+            "was started, so it "
+        ), err
+        assert message in err
+        assert err.endswith("(the same command without --resume)\n")
+
+    # A cosine's learning rate follows the run's length.
+    assert main(["train", "--resume", str(run), "--epochs", "6"]) == 1
+    assert capsys.readouterr().err == (
+        f"barenet train: error: --epochs 6 cannot change the length of the "
+        f"run in {run}: its learning rate follows a cosine over its 5 "
+        "epochs. Train for 6 epochs in a new run instead (the command "
+        "without --resume)\n"
+    )
+    assert (
+        main(["train", "--resume", str(run), "--out", str(tmp_path / "x")]) == 1
+    )
+    assert capsys.readouterr().err == (
+        f"barenet train: error: --resume {run} writes into the run's own "
+        f"folder, so it takes no --out {tmp_path / 'x'}; to keep that folder "
+        "as it is, copy it and resume the copy\n"
+    )
+    other = tmp_path / "other.data"
+    other.write_bytes(
+        semeion_path.read_bytes().replace(b"1.0000", b"0.0000", 1)
+    )
+    assert main(["train", "--resume", str(run), "--data", str(other)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"barenet train: error: the data changed since the run in {run} was "
+        f"saved: {other} has MD5 "
+    )
+    assert err.endswith(
+        ", the run's data had cb545d371d2ce14ec121470795a77432; resume with "
+        "the same data (--data or --csv may name an identical copy)\n"
+    )
+
+
+def test_resume_takes_the_runs_own_label_column_by_name_or_index(
+    tmp_path, capsys
+):
+    table = tmp_path / "t.csv"
+    table.write_text(
+        "a,kind,c\n" + "".join(f"{i},{i % 2},{i % 3}\n" for i in range(20))
+    )
+    out = tmp_path / "r"
+    args = ["train", "--csv", str(table), "--label", "kind", "--quiet"]
+    assert (
+        main(
+            [
+                *args,
+                "--epochs",
+                "2",
+                "--checkpoint-every",
+                "1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert main(["train", "--resume", str(out), "--label", "c"]) == 1
+    assert "cannot take --label c: the run has --label kind." in (
+        capsys.readouterr().err
+    )
+    for same in ("kind", "1", "-2"):
+        argv = ["--label", same, "--epochs", "2", "--quiet"]
+        assert main(["train", "--resume", str(out), *argv]) == 1
+        # Taken: what stops it is the length, checked after the options.
+        assert capsys.readouterr().err.endswith(
+            "has done 2 epochs already; give more than 2 to train it further\n"
+        )
+    assert (
+        main(["train", "--resume", str(out), "--label", "1", "--epochs", "4"])
+        == 0
+    )

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from barenet.cli import bench, cv, evaluate, predict, serve, train
-from barenet.cli.options import HelpFormatter
+from barenet.cli.options import HelpFormatter, given_options
 from barenet.errors import BarenetError
 
 SUBCOMMANDS = (train, cv, evaluate, predict, serve, bench)
@@ -90,12 +90,17 @@ def _parse(parser: argparse.ArgumentParser, words: list[str]) -> Any:
 
     A subcommand may take more of its trailing positional argument after
     its options (``trailing``: that argument's name), as in
-    ``barenet predict MODEL --json A.png B.png``.
+    ``barenet predict MODEL --json A.png B.png``. ``args.given`` holds the
+    destinations of the options given on the command line.
     """
     args, extras = parser.parse_known_args(words)
+    subparser = _subparser(parser, args.command)
+    # Which options were typed, for commands whose defaults come from
+    # elsewhere (barenet train --resume takes the saved run's).
+    own = words[words.index(args.command) + 1 :]
+    args.given = given_options(subparser, own)
     if not extras:
         return args
-    subparser = _subparser(parser, args.command)
     trailing = getattr(args, "trailing", None)
     if trailing is None or any(word.startswith("-") for word in extras):
         subparser.error(f"unrecognized arguments: {' '.join(extras)}")

@@ -10,7 +10,8 @@ the command's options and the data set's checksum, so that
 needs nothing else: it loads the same data, checks that it has not
 changed, rebuilds the same network, and carries on. The resumed run ends
 exactly as an uninterrupted one would have, and writes its model, report
-and figures into RUN_DIR.
+and figures into RUN_DIR. Which other options it takes is
+``barenet.cli.resume``'s concern.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 from barenet.checkpoint import load_checkpoint, save_checkpoint
 from barenet.cli.options import positive_int
+from barenet.cli.resume import resume_options
 from barenet.data import Dataset
 from barenet.errors import ConfigError
 from barenet.training import TrainState
@@ -45,8 +47,11 @@ def add_checkpoint_options(p: argparse.ArgumentParser) -> None:
         "--resume",
         type=Path,
         metavar="RUN_DIR",
-        help="continue the run saved in RUN_DIR with its own options "
-        "(other options are ignored, except --quiet and --samples)",
+        help="continue the run saved in RUN_DIR with its own settings; "
+        "--epochs N sets its length (to train a finished run further), "
+        "--threads, --quiet, --samples, --checkpoint-every and --data (an "
+        "identical copy) may change; any other option must keep the run's "
+        "value",
     )
 
 
@@ -74,14 +79,11 @@ def resumed_args(
     for name in _PATHS:
         if saved.get(name) is not None:
             saved[name] = Path(saved[name])
-    saved.update(
-        out=folder,
-        resume=None,
-        quiet=args.quiet,
-        samples=args.samples,
-        run=args.run,
+    facts = extra.get("data")
+    merged = resume_options(
+        args, saved, state, facts if isinstance(facts, dict) else {}, folder
     )
-    return argparse.Namespace(**saved), Resumed(state, extra)
+    return merged, Resumed(state, extra)
 
 
 def check_same_data(data: Dataset, resumed: Resumed, folder: Path) -> None:
@@ -89,8 +91,10 @@ def check_same_data(data: Dataset, resumed: Resumed, folder: Path) -> None:
     before = resumed.extra.get("data", {}).get("md5")
     if before != data.md5:
         raise ConfigError(
-            f"the data changed since the run in {folder} was saved: its md5 "
-            f"was {before}, now {data.md5}; resume with the same data"
+            f"the data changed since the run in {folder} was saved: "
+            f"{data.source} has MD5 {data.md5}, the run's data had {before}; "
+            "resume with the same data (--data or --csv may name an "
+            "identical copy)"
         )
 
 
@@ -113,7 +117,7 @@ class Checkpointer:
         self.args = {
             name: str(value) if isinstance(value, Path) else value
             for name, value in vars(args).items()
-            if name not in ("run", "resume")
+            if name not in ("run", "resume", "given")
         }
         self.data = data.describe()
         self.before = float(resumed.extra["seconds"]) if resumed else 0.0

@@ -65,6 +65,24 @@ def rows_or_fraction(text: str) -> int | float:
     return value
 
 
+def given_options(
+    parser: argparse.ArgumentParser, words: list[str]
+) -> frozenset[str]:
+    """The destinations of the options that ``words`` give explicitly.
+
+    argparse fills in a default for every option left out, so a default
+    cannot be told from the same value typed. It fills in only where the
+    namespace holds nothing yet, though: parsed again into a namespace
+    where every destination already holds a marker, the markers left are
+    the options not given.
+    """
+    unset = object()
+    dests = {a.dest for a in parser._actions if a.dest != argparse.SUPPRESS}
+    probe = argparse.Namespace(**dict.fromkeys(dests, unset))
+    parser.parse_known_args(words, probe)
+    return frozenset(d for d in dests if getattr(probe, d) is not unset)
+
+
 def _float(text: str) -> float:
     try:
         value = float(text)

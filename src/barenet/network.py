@@ -601,6 +601,14 @@ class Network:
         A 1-D array is taken as one sample.
         """
         arr = _real_array(X, "X", f"shape (n_samples, {self.n_inputs})")
+        big = too_large(arr, self.dtype)
+        if big is not None:
+            where = ", ".join(map(str, big)) if arr.ndim > 1 else str(big[-1])
+            raise ConfigError(
+                f"X[{where}] is {float(arr[big]):g}, too large for "
+                f"{self.dtype.name}, whose largest number is "
+                f"{float(np.finfo(self.dtype).max):.3g}: scale X down"
+            )
         arr = arr.astype(self.dtype, copy=False)
         if arr.ndim == 1:
             arr = arr.reshape(1, -1)
@@ -768,6 +776,19 @@ def _image_shape(
             f"{shape[0]}x{shape[1]} images; pass image_shape"
         )
     return shape
+
+
+def too_large(X: NDArray[Any], dtype: DTypeLike) -> tuple[int, ...] | None:
+    """The index of the first finite value of X beyond what ``dtype`` holds
+    (it would become inf), or None."""
+    largest = np.finfo(dtype).max
+    if X.dtype.kind != "f" or np.finfo(X.dtype).max <= largest:
+        return None
+    with np.errstate(invalid="ignore"):
+        beyond = np.isfinite(X) & (np.abs(X) > largest)
+    if not np.any(beyond):
+        return None
+    return tuple(int(i) for i in np.argwhere(beyond)[0])
 
 
 def _real_array(values: ArrayLike, name: str, shape: str) -> NDArray[Any]:

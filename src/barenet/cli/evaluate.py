@@ -28,6 +28,7 @@ figures and the confusion matrix only.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,9 +38,15 @@ import numpy as np
 
 from barenet._files import atomic_write_text
 from barenet.cli.options import positive_int
+from barenet.cli.tables import (
+    arrange_columns,
+    check_range,
+    label_index,
+    labels_as_text,
+)
 from barenet.cli.training_options import describe_network
 from barenet.data import DATASETS, Dataset, load_csv, load_dataset
-from barenet.data.base import class_names, label_key, recorded_classes
+from barenet.data.base import class_names, recorded_classes
 from barenet.errors import ConfigError, DataError
 from barenet.evaluation import Evaluation, evaluate
 from barenet.heldout import rebuild
@@ -146,7 +153,12 @@ def _rows(net: Network, args: argparse.Namespace) -> _Rows:
     """Load the data the options name, and choose the rows to measure."""
     facts = net.info.get("data")
     facts = facts if isinstance(facts, dict) else {}
-    data, chosen_by_user = _load(facts, args)
+    data, chosen_by_user = _load(facts, args, net)
+    if data.extra.get("label_column") is not None:  # a CSV table
+        header = data.extra.get("feature_names")
+        X = arrange_columns(data.X, header, net, data.source)
+        check_range(X, net, data.source, header)
+        data = dataclasses.replace(data, X=X)
     if data.X.shape[1] != net.n_inputs:
         raise ConfigError(
             f"{data.source} has {data.X.shape[1]} features per row, but the "
@@ -178,7 +190,7 @@ def _rows(net: Network, args: argparse.Namespace) -> _Rows:
 
 
 def _load(
-    facts: dict[str, Any], args: argparse.Namespace
+    facts: dict[str, Any], args: argparse.Namespace, net: Network
 ) -> tuple[Dataset, bool]:
     """The data set, and whether the user named another data set than the
     model's own."""
@@ -191,7 +203,8 @@ def _load(
                 "--data names a copy of a data set; with --csv, drop it"
             )
         label = args.label or facts.get("label_column")
-        return load_csv(args.csv, label=label), True
+        as_text = labels_as_text(net.info, net.n_outputs)
+        return load_csv(args.csv, label=label, labels_as_text=as_text), True
     if args.dataset is not None:
         return load_dataset(args.dataset, args.data, log=log), True
     name = facts.get("name")
@@ -230,16 +243,18 @@ def _labels_for(net: Network, data: Dataset) -> np.ndarray:
 
     A model that records its classes (trained on a CSV table, or saved by
     BarenetClassifier) knows them by name: the data's labels are matched
-    to them by name, numbers by value, whatever order the data lists them
-    in. A data set without names calls its classes 0, 1, ...
+    to them as the model holds them (see ``barenet.cli.tables``), whatever
+    order the data lists them in. A data set without names calls its
+    classes 0, 1, ...
     """
     model_classes = recorded_classes(net.info, net.n_outputs)
     data_classes = data.extra.get("classes")
     if not isinstance(data_classes, list):
         data_classes = [str(k) for k in range(data.n_classes)]
-    if model_classes is not None:
-        index = {label_key(c): k for k, c in enumerate(model_classes)}
-        unknown = [c for c in data_classes if label_key(str(c)) not in index]
+    texts = [str(c) for c in data_classes]
+    found = label_index(net.info, net.n_outputs, texts)
+    if model_classes is not None and found is not None:
+        unknown = [c for c, k in zip(texts, found, strict=True) if k is None]
         if unknown:
             raise DataError(
                 f"{data.source} has the class {unknown[0]!r}, which the "
@@ -247,8 +262,7 @@ def _labels_for(net: Network, data: Dataset) -> np.ndarray:
                 f"{', '.join(map(str, model_classes[:10]))}"
                 f"{', ...' if len(model_classes) > 10 else ''})"
             )
-        mapping = np.array([index[label_key(str(c))] for c in data_classes])
-        return mapping[data.y]
+        return np.array(found)[data.y]
     if data.n_classes > net.n_outputs:
         raise DataError(
             f"{data.source} has {data.n_classes} classes, but the model has "

@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from barenet.data.base import class_names
+from barenet.cli.tables import arrange_columns, check_range
+from barenet.data.base import class_names, recorded_labels
 from barenet.data.table import load_features
 from barenet.errors import BarenetError, ConfigError
 from barenet.images import GEOMETRIES, preprocessing_of
@@ -98,16 +99,23 @@ def run(args: argparse.Namespace) -> int:
         except BarenetError as exc:
             results.append((path, exc))
     if args.json:
-        names = class_names(net.info, net.n_outputs)
-        records = [_record(path, r, names) for path, r in results]
+        labels = _labels(net)
+        records = [_record(path, r, labels) for path, r in results]
         print(json.dumps(records, indent=2))
     else:
         _show(net, results)
     return 1 if any(isinstance(r, BarenetError) for _, r in results) else 0
 
 
+def _labels(net: Network) -> list[Any]:
+    """Each output's label for --json, as the model records it (a number
+    stays a number), else the output's number as text."""
+    labels = recorded_labels(net.info, net.n_outputs)
+    return class_names(net.info, net.n_outputs) if labels is None else labels
+
+
 def _record(
-    path: Path, result: ImagePrediction | BarenetError, names: list[str]
+    path: Path, result: ImagePrediction | BarenetError, labels: list[Any]
 ) -> dict[str, Any]:
     """One picture's reading for --json: ``digit`` is the output unit,
     ``class`` its label (the same unless the model records labels)."""
@@ -115,7 +123,7 @@ def _record(
         return {"file": str(path), "error": str(result)}
     return {
         "file": str(path),
-        "class": names[result.digit],
+        "class": labels[result.digit],
         **result.to_dict(),
     }
 
@@ -155,13 +163,14 @@ def _predict_rows(
     data = net.info.get("data")
     data = data if isinstance(data, dict) else {}
     column, index = data.get("label_column"), data.get("label_index")
-    X, _ = load_features(
+    X, header = load_features(
         path,
         label,
         n_features=net.n_inputs,
         label_column=column if isinstance(column, str) else None,
         label_index=index if type(index) is int else None,
     )
+    X = arrange_columns(X, header, net, path)
     if X.shape[1] != net.n_inputs:
         fix = "give the columns it was trained on"
         if label is None and X.shape[1] == net.n_inputs + 1:
@@ -173,12 +182,14 @@ def _predict_rows(
             f"{path} has {X.shape[1]} features per row, but the model takes "
             f"{net.n_inputs}; {fix}"
         )
+    check_range(X, net, path, header)
     P = net.predict_proba(X)
     names = class_names(net.info, net.n_outputs)
     best = np.argmax(P, axis=1)
     if as_json:
+        labels = _labels(net)
         records = [
-            {"row": i + 1, "class": names[k], "probabilities": p.tolist()}
+            {"row": i + 1, "class": labels[k], "probabilities": p.tolist()}
             for i, (k, p) in enumerate(zip(best, P, strict=True))
         ]
         print(json.dumps(records, indent=2))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -117,8 +118,10 @@ def check_labels(y: ArrayLike, n_classes: int) -> NDArray[np.int64]:
     return arr.astype(np.int64)
 
 
-def recorded_classes(info: Any, n_outputs: int) -> list[str] | None:
-    """The class labels a model records, as text, or None if it records none.
+def recorded_labels(
+    info: Any, n_outputs: int
+) -> list[str | int | float | bool] | None:
+    """The class labels a model records, as recorded, or None if none.
 
     A model trained on data with named classes (``barenet train --csv``, or
     ``BarenetClassifier.save``) records them in ``info["data"]["classes"]``:
@@ -132,7 +135,13 @@ def recorded_classes(info: Any, n_outputs: int) -> list[str] | None:
         return None
     if not all(isinstance(c, str | int | float) for c in labels):
         return None
-    return [str(c) for c in labels]
+    return labels
+
+
+def recorded_classes(info: Any, n_outputs: int) -> list[str] | None:
+    """The class labels a model records (``recorded_labels``), as text."""
+    labels = recorded_labels(info, n_outputs)
+    return None if labels is None else [str(c) for c in labels]
 
 
 def class_names(info: Any, n_outputs: int) -> list[str]:
@@ -141,11 +150,19 @@ def class_names(info: Any, n_outputs: int) -> list[str]:
     return recorded or [str(k) for k in range(n_outputs)]
 
 
-def label_key(label: str) -> float | str:
+def label_key(label: str) -> int | float | str:
     """How a class name is matched to another: by value if it is a number
-    ("3", "3.0" and 3 are one class), else by its text."""
+    ("3", "3.0" and 3 are one class; whole numbers exactly, however many
+    digits), else by its text."""
     try:
         value = float(label)
     except ValueError:
         return label
-    return value if math.isfinite(value) else label
+    if not math.isfinite(value):
+        return label
+    try:
+        exact = Decimal(label.strip())
+    except ArithmeticError:  # a spelling float() reads and Decimal not
+        return value
+    whole = exact == exact.to_integral_value()
+    return int(exact) if whole else value

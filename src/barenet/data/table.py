@@ -11,7 +11,8 @@ label column is chosen by name (if the file has a header) or by index
 - **Separator.** A comma, unless the first row has none and has semicolons
   or tabs.
 - **Labels** may be any text or numbers. The classes are the distinct
-  labels, sorted (numerically when all are numbers), and y holds each
+  labels, sorted (numerically when all are numbers, which are then one
+  class if equal in value: whole numbers exactly), and y holds each
   label's index among them; ``Dataset.extra["classes"]`` keeps the labels
   themselves, so that a model can answer with them.
 - **Features** must all be finite numbers; the first bad one is a
@@ -26,7 +27,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import math
 import os
 from pathlib import Path
 from typing import NoReturn
@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from barenet.data._bytes import gunzip_if_needed, parse_floats, read_file
-from barenet.data.base import Dataset
+from barenet.data.base import Dataset, label_key
 from barenet.errors import DataError
 
 MAX_CSV_BYTES = 1 << 30
@@ -45,7 +45,10 @@ MAX_CLASSES = 1000
 
 
 def load_csv(
-    path: str | os.PathLike[str], label: str | int | None = None
+    path: str | os.PathLike[str],
+    label: str | int | None = None,
+    *,
+    labels_as_text: bool = False,
 ) -> Dataset:
     """Load a CSV file of numeric features and a label column.
 
@@ -57,6 +60,9 @@ def load_csv(
         The label column: a header name, or an index (negative from the
         end); a string of digits counts as an index. By default the column
         named ``label``, else the last one.
+    labels_as_text : bool, default False
+        Keep every distinct label text a class of its own, numbers too
+        ("1", "1.0" and "01" are then three classes).
 
     Returns
     -------
@@ -78,7 +84,7 @@ def load_csv(
     source = str(path)
     raw = read_file(path, "a CSV file")
     X, labels, names, column, index = _parse(raw, source, label)
-    classes, y = _classes(labels)
+    classes, y = _classes(labels, labels_as_text)
     if len(classes) > MAX_CLASSES:
         raise DataError(
             f"{source}: the label column {column!r} holds {len(classes):,} "
@@ -324,24 +330,32 @@ def _numbers(
     )
 
 
-def _classes(labels: list[str]) -> tuple[list[str], NDArray[np.int64]]:
+def _classes(
+    labels: list[str], as_text: bool = False
+) -> tuple[list[str], NDArray[np.int64]]:
     """The distinct labels in order, and each row's index among them."""
     distinct = set(labels)
-    if all(_is_number(v) and math.isfinite(float(v)) for v in distinct):
-        # Numeric labels: "3" and "3.0" are the same class, sorted by value.
-        values = {v: float(v) for v in distinct}
-        ordered = sorted(set(values.values()))
+    numbers: dict[str, int | float] = {}
+    for v in distinct:
+        key = label_key(v)
+        if not isinstance(key, str):
+            numbers[v] = key
+    if not as_text and len(numbers) == len(distinct):
+        # Numeric labels: "3" and "3.0" are the same class, sorted by
+        # value; whole numbers are compared exactly, however long.
+        ordered = sorted(set(numbers.values()))
         names = [_number_text(v) for v in ordered]
-        index = {v: ordered.index(values[v]) for v in distinct}
+        where = {value: k for k, value in enumerate(ordered)}
+        index = {v: where[numbers[v]] for v in distinct}
     else:
         names = sorted(distinct)
-        index = {v: names.index(v) for v in distinct}
+        index = {v: k for k, v in enumerate(names)}
     y = np.array([index[v] for v in labels], dtype=np.int64)
     return names, y
 
 
-def _number_text(value: float) -> str:
-    return str(int(value)) if value.is_integer() else repr(value)
+def _number_text(value: int | float) -> str:
+    return str(value) if isinstance(value, int) else repr(value)
 
 
 def _is_number(text: str) -> bool:

@@ -245,6 +245,20 @@ def test_seed_and_samples_must_be_whole_numbers_from_zero(tmp_path, capsys):
     assert "1 test digit and the network's guesses:" in result.stdout
 
 
+@pytest.mark.parametrize("option", ["--out", "--resume"])
+def test_an_empty_folder_name_is_refused(option, tmp_path, monkeypatch, capsys):
+    # argparse would make "" the current folder, Path("").
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--epochs", "1", option, ""])
+    assert info.value.code == 2
+    assert (
+        f"argument {option}: expected a folder, got an empty string; name "
+        "one (. is the current folder)" in capsys.readouterr().err
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_folder_in_use_by_another_run_is_refused(tmp_path):
     (tmp_path / "r").mkdir()
     # This test's own process stands in for another running command.

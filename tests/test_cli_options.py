@@ -74,8 +74,15 @@ def test_divergence_exits_1_naming_the_rate_and_saves_usable_weights(
     status = main(
         ["train", "--lr", lr, "--epochs", "5", "--out", str(out), "--quiet"]
     )
-    err = capsys.readouterr().err
+    said, err = capsys.readouterr()
     assert status == 1
+    # The first step overflowed; the second found the cost nan.
+    assert (
+        "\nStopped in iteration 2 after " in said
+        and " s: training diverged; kept the weights the run started from\n"
+        in said
+    )
+    assert "Trained after" not in said
     assert "training diverged in epoch 2" in err
     assert f"with learning rate {float(lr):g}" in err
     # The first epoch's step overflowed: the weights it ended with have a
@@ -87,6 +94,22 @@ def test_divergence_exits_1_naming_the_rate_and_saves_usable_weights(
     assert np.isfinite(net.cost(semeion.X, semeion.Y, l2=0.1))
     report = json.loads((out / "report.json").read_text())
     assert report["diverged"] is True and report["epochs_completed"] == 1
+
+
+def test_divergence_in_the_first_epoch_says_so(tmp_path, capsys):
+    out = tmp_path / "r"
+    argv = ["--lr", "1e305", "--batch-size", "100", "--epochs", "3"]
+    assert main(["train", *argv, "--out", str(out), "--quiet"]) == 1
+    said, err = capsys.readouterr()
+    lines = said.splitlines()
+    # Its first mini-batch overflowed: no epoch ended.
+    assert lines[3].startswith("Stopped in epoch 1 after ")
+    assert lines[3].endswith(
+        " s: training diverged; kept the weights the run started from"
+    )
+    assert "training diverged in epoch 1: the cost became nan" in err
+    report = json.loads((out / "report.json").read_text())
+    assert report["epochs_completed"] == 0
 
 
 @pytest.mark.parametrize(

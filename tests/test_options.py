@@ -197,7 +197,7 @@ def test_divergence_keeps_the_last_weights_whose_cost_was_finite(rng):
     last.params[...] = kept[-1]
     with np.errstate(over="ignore", invalid="ignore"):
         assert not np.isfinite(last.cost(X, Y))
-    assert history.kept_epoch == epoch - 2
+    assert (history.kept_epoch, history.diverged_epoch) == (epoch - 2, epoch)
     np.testing.assert_array_equal(net.params, kept[epoch - 2])
     assert net.cost(X, Y) == pytest.approx(history["cost"][-1], rel=1e-12)
     assert np.isfinite(net.predict_proba(X)).all()
@@ -241,6 +241,7 @@ def test_divergence_within_a_mini_batch_epoch_keeps_its_starting_weights(rng):
     # The first step already overflows; the weights are the epoch's first.
     assert history.diverged and len(history) == 0
     assert history["cost"] == [] and history.kept_epoch == 0
+    assert history.diverged_epoch == 1
     assert history.stop_reason is not None
     assert history.stop_reason.startswith("training diverged in epoch 1: ")
     np.testing.assert_array_equal(net.params, start)
@@ -254,6 +255,7 @@ def test_the_last_epochs_weights_are_checked_too(rng):
     start = net.params.copy()
     history = train(net, X, y, TrainConfig(epochs=1, lr=1e300))
     assert history.diverged and len(history) == 1
+    assert history.diverged_epoch == 1
     assert (history.stop_reason or "").startswith(
         "training diverged in epoch 1: the outputs became nan or inf"
     )

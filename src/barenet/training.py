@@ -282,8 +282,9 @@ class History:
     ``best_epoch`` (counted from 1) is the epoch whose weights early
     stopping restored; ``stop_reason`` says why training ended before its
     last epoch, if it did; ``diverged`` is True when that reason is a
-    non-finite cost or weight, and then ``kept_epoch`` is the epoch whose
-    end the weights were put back to (0: the weights the run started
+    non-finite cost or weight, and then ``diverged_epoch`` is the epoch
+    (counted from 1) in which that was found and ``kept_epoch`` the epoch
+    whose end the weights were put back to (0: the weights the run started
     from), or None if no weights of the run give finite outputs on the
     training rows; ``interrupted`` is True when ``stop`` ended it.
     ``state`` is where training stopped (a ``TrainState``), for
@@ -300,6 +301,7 @@ class History:
     interrupted: bool = False
     state: TrainState | None = None
     kept_epoch: int | None = None
+    diverged_epoch: int | None = None
 
     def append(self, figures: dict[str, float]) -> None:
         """Record one epoch's figures."""
@@ -765,7 +767,7 @@ class _Run:
                 "cost was finite"
             )
         history = self.history
-        history.diverged = True
+        history.diverged, history.diverged_epoch = True, epoch + 1
         history.kept_epoch = kept
         cause = f"with learning rate {self.optimizer.lr:g}"
         fix = f"Try a smaller learning rate (lr = {self.config.lr:g} now)"
@@ -864,6 +866,7 @@ def _joined(past: History, now: History) -> History:
         diverged=now.diverged,
         interrupted=now.interrupted,
         kept_epoch=now.kept_epoch,
+        diverged_epoch=now.diverged_epoch,
     )
 
 

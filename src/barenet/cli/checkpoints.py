@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from barenet.checkpoint import load_checkpoint, save_checkpoint
-from barenet.cli.options import positive_int
+from barenet.cli.options import folder, positive_int
 from barenet.cli.resume import resume_options
 from barenet.data import Dataset
 from barenet.errors import ConfigError
@@ -45,7 +45,7 @@ def add_checkpoint_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--resume",
-        type=Path,
+        type=folder,
         metavar="RUN_DIR",
         help="continue the run saved in RUN_DIR with its own settings; "
         "--epochs N sets its length (to train a finished run further), "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
+from pathlib import Path
 
 
 def positive_int(text: str) -> int:
@@ -63,6 +64,16 @@ def rows_or_fraction(text: str) -> int | float:
             f"(like 0.2), got {text!r}"
         )
     return value
+
+
+def folder(text: str) -> Path:
+    """A folder's path; an empty one would mean the current folder."""
+    if not text:
+        raise argparse.ArgumentTypeError(
+            "expected a folder, got an empty string; name one (. is the "
+            "current folder)"
+        )
+    return Path(text)
 
 
 def given_options(

@@ -36,6 +36,7 @@ from barenet.cli.checkpoints import (
     resumed_args,
 )
 from barenet.cli.options import (
+    folder,
     non_negative_int,
     positive_int,
     rows_or_fraction,
@@ -114,7 +115,7 @@ def add_parser(commands: Any) -> None:
     )
     p.add_argument(
         "--out",
-        type=Path,
+        type=folder,
         metavar="DIR",
         help="run folder (default: runs/<date>-<time>)",
     )
@@ -255,11 +256,7 @@ def _train_and_write(
         history = history.state.history
 
     final = run_files.final_figures(history, step)
-    state = "Stopped (interrupted)" if history.interrupted else "Trained"
-    print(
-        f"{state} after {_count(len(history), _steps_name(config))} in "
-        f"{seconds:.2f} s"
-    )
+    print(_outcome(history, _steps_name(config), seconds))
     if history.stop_reason and not history.diverged:
         print(f"Stopped: {history.stop_reason}")
     if history.best_epoch is not None:
@@ -297,6 +294,24 @@ def _train_and_write(
     if history.interrupted:
         print(f"Resume with: barenet train --resume {out}")
     return stop.exit_status()
+
+
+def _outcome(history: History, steps: str, seconds: float) -> str:
+    """How training ended: 'Trained after 500 iterations in 0.81 s'."""
+    if not history.diverged:
+        state = "Stopped (interrupted)" if history.interrupted else "Trained"
+        return f"{state} after {_count(len(history), steps)} in {seconds:.2f} s"
+    step, kept = steps.removesuffix("s"), history.kept_epoch
+    if kept is None:
+        weights = "no weights of the run give finite outputs"
+    elif kept == 0:
+        weights = "kept the weights the run started from"
+    else:
+        weights = f"kept the weights from the end of {step} {kept}"
+    return (
+        f"Stopped in {step} {history.diverged_epoch} after {seconds:.2f} s: "
+        f"training diverged; {weights}"
+    )
 
 
 def _steps_name(config: TrainConfig) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ import pytest
 
 from barenet.cli import main
 from barenet.io import load_model
+from barenet.runs import LOCK, claim_run_dir
 
 
 def run_cli(*args, cwd=None, env=None):
@@ -260,30 +262,72 @@ def test_an_empty_folder_name_is_refused(option, tmp_path, monkeypatch, capsys):
 
 
 def test_a_folder_in_use_by_another_run_is_refused(tmp_path):
-    (tmp_path / "r").mkdir()
+    folder = tmp_path / "r"
+    folder.mkdir()
     # This test's own process stands in for another running command.
-    (tmp_path / "r" / ".barenet-run").write_text(f"{os.getpid()}\n")
-    result = run_cli("train", "--epochs", "1", "--out", str(tmp_path / "r"))
+    with claim_run_dir(folder):
+        result = run_cli("train", "--epochs", "1", "--out", str(folder))
     assert result.returncode == 1
-    assert "another barenet command is writing to" in result.stderr
-    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == [
-        ".barenet-run"
-    ]
+    assert (
+        f"another barenet command (process {os.getpid()}, started "
+        in result.stderr
+    )
+    assert (
+        f") is writing to {folder}; wait for it to finish. If none is "
+        f"running, the lock is stale: delete {folder / LOCK} and try again\n"
+    ) in result.stderr
+    assert list(folder.iterdir()) == []
 
 
-def test_a_lock_left_by_a_killed_command_is_taken_over(tmp_path):
+@pytest.mark.parametrize("named", ["1", "self", "dead", "", "junk"])
+def test_a_lock_left_by_a_killed_command_is_taken_over(named, tmp_path):
+    # Whatever a lock file says, only a process holding it counts: process
+    # ids are given again (a container's first process is always 1), and
+    # a killed command's file may hold anything.
+    pids = {
+        "self": str(os.getpid()),
+        "dead": subprocess.run(
+            [sys.executable, "-c", "import os; print(os.getpid())"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout,
+    }
     (tmp_path / "r").mkdir()
-    dead = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    (tmp_path / "r" / ".barenet-run").write_text(dead)
+    (tmp_path / "r" / LOCK).write_text(pids.get(named, named) + "\n")
     result = run_cli("train", "--epochs", "1", "--out", str(tmp_path / "r"))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "r" / "model.npz").is_file()
-    assert not (tmp_path / "r" / ".barenet-run").exists()
+    assert not (tmp_path / "r" / LOCK).exists()
+
+
+def test_a_lock_is_held_before_its_holder_has_written_its_name(tmp_path):
+    # A command that has made the lock file but not yet written in it
+    # holds the folder all the same.
+    folder = tmp_path / "r"
+    folder.mkdir()
+    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        result = run_cli("train", "--epochs", "1", "--out", str(folder))
+    finally:
+        os.close(fd)
+    assert result.returncode == 1
+    assert "another barenet command is writing to" in result.stderr
+    assert (folder / LOCK).read_text() == ""
+
+
+def test_a_command_removes_its_own_lock_and_no_other(tmp_path):
+    folder = tmp_path / "r"
+    folder.mkdir()
+    with claim_run_dir(folder):
+        # Deleted by hand while held, and made again by another command.
+        (folder / LOCK).unlink()
+        (folder / LOCK).write_text("another command's\n")
+    assert (folder / LOCK).read_text() == "another command's\n"
+    with claim_run_dir(folder):
+        assert (folder / LOCK).read_text().startswith("process ")
+    assert not (folder / LOCK).exists()
 
 
 def test_sigterm_stops_training_and_keeps_the_run(tmp_path):

@@ -24,6 +24,7 @@ import numpy as np
 
 from barenet._files import atomic_write_text
 from barenet._json import plain
+from barenet._lock import LockHeld, hold
 from barenet.errors import ConfigError
 
 MODEL, REPORT = "model.npz", "report.json"
@@ -87,59 +88,27 @@ def _mkdir(path: Path, exist_ok: bool) -> bool:
 def claim_run_dir(path: Path) -> Iterator[Path]:
     """Hold the run folder for one command: a second one is refused.
 
-    The claim is a lock file, created atomically in the folder, holding
-    the command's process id, and removed when the command ends. A lock
-    whose process no longer runs (the command was killed, or the machine
-    restarted) is taken over.
+    The claim is a lock file in the folder (``barenet._lock``), locked by
+    the operating system for as long as the command runs and removed when
+    it ends. A lock file left by a killed command is taken over.
     """
     lock = path / LOCK
-    fd = _create_lock(lock)
-    if fd is None and not _lock_holder_alive(lock):
-        with contextlib.suppress(FileNotFoundError):
-            lock.unlink()
-        fd = _create_lock(lock)
-    if fd is None:
+    claim = contextlib.ExitStack()
+    try:
+        claim.enter_context(hold(lock))
+    except LockHeld as held:
+        who = f" ({held.holder})" if held.holder else ""
         raise ConfigError(
-            f"another barenet command is writing to {path} (its process id "
-            f"is in {lock}); wait for it to finish"
-        )
-    try:
-        os.write(fd, f"{os.getpid()}\n".encode())
-        os.close(fd)
-        yield path
-    finally:
-        with contextlib.suppress(OSError):
-            lock.unlink()
-
-
-def _create_lock(lock: Path) -> int | None:
-    """A new lock file's descriptor, or None if the lock exists."""
-    try:
-        return os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-    except FileExistsError:
-        return None
+            f"another barenet command{who} is writing to {path}; wait for "
+            "it to finish. If none is running, the lock is stale: delete "
+            f"{lock} and try again"
+        ) from None
     except OSError as exc:
         raise ConfigError(
-            f"cannot write to the run folder {lock.parent}: "
-            f"{exc.strerror or exc}"
+            f"cannot write to the run folder {path}: {exc.strerror or exc}"
         ) from None
-
-
-def _lock_holder_alive(lock: Path) -> bool:
-    """Whether the process named in a lock file still runs."""
-    try:
-        pid = int(lock.read_text().strip())
-    except (OSError, ValueError):
-        return False  # unreadable or half-written: nobody holds it well
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)  # signal 0 asks only whether the process exists
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it exists, under another user
-    return True
+    with claim:
+        yield path
 
 
 def environment() -> dict[str, str]:

@@ -556,3 +556,32 @@ def test_resume_takes_the_runs_own_label_column_by_name_or_index(
         main(["train", "--resume", str(out), "--label", "1", "--epochs", "4"])
         == 0
     )
+
+
+def test_a_run_with_a_relative_data_path_resumes_from_elsewhere(
+    tmp_path, semeion_path, monkeypatch, capsys
+):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "semeion.data").write_bytes(semeion_path.read_bytes())
+    monkeypatch.chdir(tmp_path / "a")
+    argv = ["--epochs", "2", "--checkpoint-every", "1", "--out", "run"]
+    assert main([*SHORT, "--data", "semeion.data", *argv]) == 0
+    run = tmp_path / "a" / "run"
+
+    monkeypatch.chdir(tmp_path / "b")
+    assert main(["train", "--resume", "../a/run", "--epochs", "3"]) == 0
+    report = json.loads((run / "report.json").read_text())
+    assert report["data"]["source"] == str(tmp_path / "a" / "semeion.data")
+    assert report["epochs_completed"] == 3
+
+    # Gone: the message names the file and what to do.
+    (tmp_path / "a" / "semeion.data").unlink()
+    capsys.readouterr()
+    assert main(["train", "--resume", "../a/run", "--epochs", "4"]) == 1
+    assert capsys.readouterr().err == (
+        "barenet train: error: cannot read the Semeion file "
+        f"{tmp_path / 'a' / 'semeion.data'}: No such file or directory. To "
+        "resume the run in ../a/run, give --data PATH naming a copy of its "
+        "data\n"
+    )

@@ -27,7 +27,7 @@ from barenet.checkpoint import load_checkpoint, save_checkpoint
 from barenet.cli.options import folder, positive_int
 from barenet.cli.resume import resume_options
 from barenet.data import Dataset
-from barenet.errors import ConfigError
+from barenet.errors import ConfigError, DataError
 from barenet.training import TrainState
 
 CHECKPOINT = "checkpoint.npz"
@@ -86,6 +86,22 @@ def resumed_args(
     return merged, Resumed(state, extra)
 
 
+def load_resumed_data(
+    load: Callable[[argparse.Namespace], Dataset],
+    args: argparse.Namespace,
+    folder: Path,
+) -> Dataset:
+    """``load(args)``; a failure says how to point --resume at the data."""
+    try:
+        return load(args)
+    except DataError as exc:
+        option = "--csv" if args.csv is not None else "--data"
+        raise DataError(
+            f"{exc}. To resume the run in {folder}, give {option} PATH "
+            "naming a copy of its data"
+        ) from None
+
+
 def check_same_data(data: Dataset, resumed: Resumed, folder: Path) -> None:
     """Refuse to continue a run on data other than its own."""
     before = resumed.extra.get("data", {}).get("md5")
@@ -114,8 +130,9 @@ class Checkpointer:
         resumed: Resumed | None,
     ):
         self.path = path
+        # Paths made absolute: the run may be resumed from another folder.
         self.args = {
-            name: str(value) if isinstance(value, Path) else value
+            name: str(value.absolute()) if isinstance(value, Path) else value
             for name, value in vars(args).items()
             if name not in ("run", "resume", "given")
         }

@@ -33,6 +33,7 @@ from barenet.cli.checkpoints import (
     Resumed,
     add_checkpoint_options,
     check_same_data,
+    load_resumed_data,
     resumed_args,
 )
 from barenet.cli.options import (
@@ -189,7 +190,10 @@ def _run(
     resumed: Resumed | None,
 ) -> int:
     """Load, train, report and write the run folder ``out``."""
-    data = _load_data(args)
+    if resumed:
+        data = load_resumed_data(_load_data, args, out)
+    else:
+        data = _load_data(args)
     print(f"Data: X {data.X.shape}, Y {data.Y.shape} from {data.source}")
     if resumed:
         check_same_data(data, resumed, out)

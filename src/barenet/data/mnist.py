@@ -15,7 +15,8 @@ The files are usually gzip-compressed; compressed or raw is told apart by
 the content, not the name. ``parse_idx`` checks the magic number, the
 counts and sizes, and that the payload is exactly as long as the header
 promises: a truncated or oversized file is a DataError that says how many
-bytes were expected and found.
+bytes were expected and found. A raw file's size is checked against its
+header before the file is read.
 """
 
 from __future__ import annotations
@@ -30,7 +31,14 @@ from typing import NoReturn
 import numpy as np
 from numpy.typing import NDArray
 
-from barenet.data._bytes import digests, gunzip_if_needed, local_copy, read_file
+from barenet.data._bytes import (
+    digests,
+    gunzip_if_needed,
+    is_gzip,
+    local_copy,
+    read_data,
+    read_head,
+)
 from barenet.data.base import Dataset
 from barenet.data.cache import RemoteFile, fetch
 from barenet.errors import DataError
@@ -104,7 +112,8 @@ def load_mnist(
     blobs = {}
     for key, remote in MNIST_FILES.items():
         where = files[key] or fetch(remote, mirror=mirror, log=log)
-        blobs[key] = (str(where), read_file(where, "an MNIST IDX file"))
+        magic = IMAGES_MAGIC if key.endswith("images") else LABELS_MAGIC
+        blobs[key] = (str(where), read_idx(where, magic))
 
     parts = []
     for kind in ("train", "test"):
@@ -130,6 +139,24 @@ def load_mnist(
     )
 
 
+def read_idx(path: Path, magic: int) -> bytes:
+    """The bytes of an IDX file, raw or gzip, read only if they can be right.
+
+    A raw file's header says how long the file must be: its size is
+    checked against that before anything more is read, so that a huge file
+    is refused with both byte counts instead of filling the memory.
+    """
+    what = "an MNIST IDX file"
+    head = read_head(path, what, 16)
+    if not is_gzip(head):
+        source = str(path)
+        shape, header = _header(head, source, magic)
+        _check_payload(source, shape, header, path.stat().st_size - header)
+    return read_data(
+        path, what, MAX_IDX_BYTES + 16, too_large="far more than MNIST holds"
+    )
+
+
 def parse_idx(
     data: bytes, source: str = "<bytes>", magic: int | None = None
 ) -> NDArray[np.uint8]:
@@ -146,6 +173,15 @@ def parse_idx(
         payload is not exactly as long as the header says.
     """
     data = gunzip_if_needed(data, source, MAX_IDX_BYTES + 16)
+    shape, header = _header(data, source, magic)
+    _check_payload(source, shape, header, len(data) - header)
+    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def _header(
+    data: bytes, source: str, magic: int | None
+) -> tuple[tuple[int, ...], int]:
+    """The shape an IDX header declares, and the header's length in bytes."""
     if len(data) < 4:
         _short_header(source, 8, len(data))
     found = struct.unpack(">I", data[:4])[0]
@@ -167,13 +203,19 @@ def parse_idx(
             f"{source}: the header gives images of {shape[1]}x{shape[2]} "
             "pixels; both sizes must be at least 1"
         )
-    expected = math.prod(shape)
-    if expected > MAX_IDX_BYTES:
+    if math.prod(shape) > MAX_IDX_BYTES:
         raise DataError(
-            f"{source}: the header promises {expected:,} bytes, more than "
-            f"the {MAX_IDX_BYTES:,} barenet reads from one IDX file"
+            f"{source}: the header promises {math.prod(shape):,} bytes, more "
+            f"than the {MAX_IDX_BYTES:,} barenet reads from one IDX file"
         )
-    payload = len(data) - header
+    return shape, header
+
+
+def _check_payload(
+    source: str, shape: tuple[int, ...], header: int, payload: int
+) -> None:
+    """A DataError unless ``payload`` bytes is what the header promises."""
+    expected = math.prod(shape)
     if payload != expected:
         what = "truncated" if payload < expected else "oversized"
         raise DataError(
@@ -181,7 +223,6 @@ def parse_idx(
             f"{expected:,} bytes after the {header}-byte header, found "
             f"{payload:,}"
         )
-    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
 
 
 def _pair(

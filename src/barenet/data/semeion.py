@@ -23,7 +23,7 @@ from typing import NoReturn
 import numpy as np
 from numpy.typing import NDArray
 
-from barenet.data._bytes import parse_floats, read_file
+from barenet.data._bytes import float_rows, read_file
 from barenet.data.base import Dataset
 from barenet.data.cache import RemoteFile, fetch
 from barenet.errors import DataError
@@ -107,10 +107,10 @@ def parse_semeion(
         numbers.append(number)
         rows.append(fields)
         if len(rows) == _ROWS_PER_CHUNK:
-            chunks.append(_to_floats(rows, numbers[-len(rows) :], source))
+            chunks.append(float_rows(rows, numbers[-len(rows) :], source))
             rows = []
     if rows:
-        chunks.append(_to_floats(rows, numbers[-len(rows) :], source))
+        chunks.append(float_rows(rows, numbers[-len(rows) :], source))
     if not chunks:
         raise DataError(
             f"{source}: no data rows found; is this the Semeion file?"
@@ -147,23 +147,6 @@ def _fields_found(fields: list[bytes], line: bytes) -> str:
     if b"\r" in line.rstrip():
         found += " (lines seem to end in CR alone; convert them to LF or CRLF)"
     return found
-
-
-def _to_floats(
-    rows: list[list[bytes]], numbers: list[int], source: str
-) -> NDArray[np.float64]:
-    """All rows as one float array; on failure, name the first bad field."""
-    values, bad = parse_floats(rows)
-    if bad is not None:
-        i, j = bad
-        _fail(
-            source,
-            numbers[i],
-            f"a number in field {j + 1}",
-            repr(rows[i][j].decode()),
-        )
-    assert values is not None
-    return values
 
 
 def _check_binary(

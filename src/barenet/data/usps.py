@@ -9,7 +9,8 @@ fill the height of the box and keep their aspect ratio.
 Each line of ``zip.train.gz`` and ``zip.test.gz`` holds the digit (written
 like ``6.0000``) and then 256 grey values in [-1, 1], row by row, with -1
 the background. barenet turns them into its usual ink-high 0..1 scale,
-``(v + 1) / 2``. The files are gzip-compressed; raw text works too.
+``(v + 1) / 2``. The files are gzip-compressed; raw text works too. A
+file holding more than ``MAX_TEXT_BYTES`` of text is refused.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from numpy.typing import NDArray
 
 from barenet.data._bytes import (
     digests,
+    float_rows,
     gunzip_if_needed,
+    lines,
     local_copy,
-    parse_floats,
-    read_file,
+    overflow_note,
+    read_data,
 )
 from barenet.data.base import Dataset
 from barenet.data.cache import RemoteFile, fetch
@@ -44,6 +47,7 @@ USPS_FILES = {
 N_PIXELS = 256
 MAX_TEXT_BYTES = 1 << 26
 """Largest decompressed file read (64 MiB; zip.train holds about 13 MB)."""
+_ROWS_PER_CHUNK = 4096
 
 
 def load_usps(
@@ -75,7 +79,12 @@ def load_usps(
             if path is not None
             else fetch(remote, mirror=mirror, log=log)
         )
-        data = read_file(where, "a USPS file")
+        data = read_data(
+            where,
+            "a USPS file",
+            MAX_TEXT_BYTES,
+            too_large="far more than USPS holds; check the path",
+        )
         blobs.append(data)
         parts.append(parse_usps(data, str(where)))
     md5, sha256 = digests(blobs)
@@ -102,14 +111,15 @@ def parse_usps(
     values in [-1, 1] is a DataError naming ``source`` and the line.
     """
     data = gunzip_if_needed(data, source, MAX_TEXT_BYTES)
-    try:
-        text = data.decode("ascii")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        _fail(source, line, "plain text", f"the byte 0x{data[exc.start]:02x}")
+    if not data.isascii():
+        at = next(i for i, byte in enumerate(data) if byte > 127)
+        line = data[:at].count(b"\n") + 1
+        _fail(source, line, "plain text", f"the byte 0x{data[at]:02x}")
 
-    rows, numbers = [], []
-    for number, text_line in enumerate(text.splitlines(), start=1):
+    # Lines are converted a chunk at a time, so that the text's lists of
+    # fields never take more memory than one chunk's worth.
+    chunks, rows, numbers = [], [], []
+    for number, text_line in enumerate(lines(data), start=1):
         fields = text_line.split()
         if not fields:
             continue
@@ -122,15 +132,27 @@ def parse_usps(
             )
         rows.append(fields)
         numbers.append(number)
-    if not rows:
+        if len(rows) == _ROWS_PER_CHUNK:
+            chunks.append(_chunk(rows, numbers, source))
+            rows, numbers = [], []
+    if rows:
+        chunks.append(_chunk(rows, numbers, source))
+    if not chunks:
         raise DataError(f"{source}: no data rows found; is this a USPS file?")
+    values = np.vstack(chunks)
+    return (values[:, 1:] + 1.0) / 2.0, values[:, 0].astype(np.int64)
 
-    values = _floats(rows, numbers, source)
+
+def _chunk(
+    rows: list[list[bytes]], numbers: list[int], source: str
+) -> NDArray[np.float64]:
+    """Lines as floats (the digit, then the grey values), every one checked."""
+    values = float_rows(rows, numbers, source)
     labels, pixels = values[:, 0], values[:, 1:]
-    bad = np.flatnonzero(~np.isin(labels, np.arange(10)))
-    if bad.size:
-        i = bad[0]
-        _fail(source, numbers[i], "a digit 0..9 first", repr(rows[i][0]))
+    wrong = np.flatnonzero(~np.isin(labels, np.arange(10)))
+    if wrong.size:
+        i = wrong[0]
+        _fail(source, numbers[i], "a digit 0..9 first", _shown(rows[i][0]))
     outside = np.argwhere(~((pixels >= -1) & (pixels <= 1)))
     if outside.size:
         i, j = outside[0]
@@ -138,26 +160,18 @@ def parse_usps(
             source,
             numbers[i],
             f"grey value {j + 1} in [-1, 1]",
-            repr(rows[i][j + 1]),
+            _shown(rows[i][j + 1]),
         )
-    return (pixels + 1.0) / 2.0, labels.astype(np.int64)
-
-
-def _floats(
-    rows: list[list[str]], numbers: list[int], source: str
-) -> NDArray[np.float64]:
-    """All rows as one float array; on failure, name the first bad field."""
-    values, bad = parse_floats(rows)
-    if bad is not None:
-        i, j = bad
-        _fail(
-            source, numbers[i], f"a number in field {j + 1}", repr(rows[i][j])
-        )
-    assert values is not None
     return values
+
+
+def _shown(field: bytes) -> str:
+    """A field as the error shows it: quoted, and if it is a number too
+    large for float64, said so."""
+    return repr(field.decode("ascii")[:40]) + overflow_note(field)
 
 
 def _fail(source: str, line: int, expected: str, found: str) -> NoReturn:
     raise DataError(
-        f"{source}, line {line}: expected {expected}, found {found[:40]}"
+        f"{source}, line {line}: expected {expected}, found {found}"
     )

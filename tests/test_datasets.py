@@ -324,6 +324,34 @@ def test_bad_csv_files_say_where_and_why(tmp_path, text, label, message):
         load_csv(write(tmp_path, text), label=label)
 
 
+@pytest.mark.parametrize(
+    ("labels", "classes", "y"),
+    [
+        # Whole numbers are compared exactly, however many digits they have.
+        (
+            ["99999999999999999999", "99999999999999999998", "5"],
+            ["5", "99999999999999999998", "99999999999999999999"],
+            [2, 1, 0],
+        ),
+        # Among words, every label is compared by its text.
+        (["x", "1", "1.0", "-2"], ["-2", "1", "1.0", "x"], [3, 1, 2, 0]),
+    ],
+)
+def test_csv_labels_keep_their_classes_apart(tmp_path, labels, classes, y):
+    text = "a,label\n" + "".join(f"{i},{c}\n" for i, c in enumerate(labels))
+    data = load_csv(write(tmp_path, text))
+    assert data.extra["classes"] == classes and data.y.tolist() == y
+
+
+def test_an_empty_csv_label_is_refused_with_its_line(tmp_path):
+    with pytest.raises(
+        DataError,
+        match=r"t.csv, line 3: expected a label in column 2 \(label\), found "
+        r"an empty field$",
+    ):
+        load_csv(write(tmp_path, "a,b,label\n1,2,x\n3,4, \n5,6,y\n"))
+
+
 def test_a_missing_csv_file(tmp_path):
     with pytest.raises(DataError, match=r"cannot read a CSV file .*nope.csv"):
         load_csv(tmp_path / "nope.csv")

@@ -10,11 +10,14 @@ label column is chosen by name (if the file has a header) or by index
   field is not a number); otherwise it is data.
 - **Separator.** A comma, unless the first row has none and has semicolons
   or tabs.
-- **Labels** may be any text or numbers. The classes are the distinct
-  labels, sorted (numerically when all are numbers, which are then one
-  class if equal in value: whole numbers exactly), and y holds each
-  label's index among them; ``Dataset.extra["classes"]`` keeps the labels
-  themselves, so that a model can answer with them.
+- **Labels** may be any text or numbers, but never empty. When every
+  label is a number, numbers equal in value are one class ("3" and
+  "3.0"; whole numbers compared exactly, however many digits), sorted by
+  value. When any label is not a number (a word, nan, inf), every label
+  is compared by its text: "1" and "1.0" are then two classes, sorted as
+  text. y holds each label's index among the classes, and
+  ``Dataset.extra["classes"]`` keeps the labels themselves, so that a
+  model can answer with them.
 - **Features** must all be finite numbers; the first bad one is a
   DataError with its line, column and value.
 - **Size.** A file may hold at most ``MAX_CSV_BYTES`` of text and
@@ -315,6 +318,13 @@ class _Table:
         return np.concatenate(self._chunks)
 
     def _label(self, number: int, label: str) -> None:
+        if not label:
+            _fail(
+                self.source,
+                number,
+                f"a label in column {self.skip}{self._name(self.skip)}",
+                "an empty field",
+            )
         kept = self._seen.setdefault(label, label)
         if len(self._seen) > MAX_CLASSES:
             column = self._name(self.skip).strip(" ()") or str(self.skip)

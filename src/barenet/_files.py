@@ -10,11 +10,12 @@ leave the temporary file itself behind, under a name starting with a dot.)
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from barenet.errors import WriteError
 
@@ -30,15 +31,19 @@ def _read_umask() -> int:
 # (0o666 less the umask); mkstemp alone would make it private (0o600).
 _NEW_FILE_MODE = 0o666 & ~_read_umask()
 
+T = TypeVar("T")
+
 
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """Open a temporary file for writing that becomes ``path`` on success.
 
-    If the body raises, the temporary file is removed, ``path`` is left as
-    it was, and the body's exception goes on unchanged. Failures of the
-    steps around the body (creating, syncing or renaming the file) are a
-    WriteError naming ``path``.
+    Every failure to write (a full disk, a file size limit, no permission)
+    is a WriteError naming ``path``: writes to the file yielded, and the
+    steps around the body (creating, flushing, syncing, closing, renaming
+    the file). If the body raises, the temporary file is removed, ``path``
+    is left as it was, and the body's exception goes on unchanged: a
+    failed close after it cannot hide it.
     """
     path = Path(path)
     try:
@@ -48,22 +53,55 @@ def atomic_open(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         os.fchmod(fd, _NEW_FILE_MODE)
     except OSError as exc:
         raise write_error(path, exc) from None
+    f = _Writer(io.FileIO(fd, "wb"), path)
     try:
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            try:
-                f.flush()
-                os.fsync(f.fileno())
-            except OSError as exc:
-                raise write_error(path, exc) from None
         try:
-            os.replace(tmp, path)
-        except OSError as exc:
-            raise write_error(path, exc) from None
+            yield f
+            f.flush()
+            _named(path, os.fsync, f.fileno())
+        except BaseException:
+            # The data could not all be written: the first error tells why.
+            with contextlib.suppress(OSError):
+                f.close()
+            raise
+        _named(path, f.close)
+        _named(path, os.replace, tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+class _Writer(io.BufferedWriter):
+    """A buffered file whose failures to write are WriteErrors naming
+    the file it will become."""
+
+    def __init__(self, raw: io.FileIO, path: Path):
+        super().__init__(raw)
+        self.path = path
+
+    def write(self, data: Any) -> int:
+        return _named(self.path, super().write, data)
+
+    def flush(self) -> None:
+        _named(self.path, super().flush)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        # Moving in a buffered file writes out what the buffer holds.
+        return _named(self.path, super().seek, offset, whence)
+
+    def truncate(self, size: int | None = None) -> int:
+        return _named(self.path, super().truncate, size)
+
+
+def _named(path: Path, step: Callable[..., T], *args: Any) -> T:
+    """``step(*args)``, with an OSError turned into a WriteError for ``path``."""
+    try:
+        return step(*args)
+    except WriteError:
+        raise
+    except OSError as exc:
+        raise write_error(path, exc) from None
 
 
 def atomic_write(
@@ -75,12 +113,7 @@ def atomic_write(
     ``path``.
     """
     with atomic_open(path) as f:
-        try:
-            write(f)
-        except WriteError:
-            raise
-        except OSError as exc:
-            raise write_error(Path(path), exc) from None
+        _named(Path(path), write, f)
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:

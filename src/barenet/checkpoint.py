@@ -91,13 +91,9 @@ def save_checkpoint(
     text = json.dumps(metadata, allow_nan=True)
     arrays["metadata"] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     seal(arrays)
-    try:
-        with atomic_open(path) as f:
-            np.savez(f, **arrays)  # type: ignore[arg-type]
-    except OSError as exc:
-        raise ModelFileError(
-            f"cannot save the checkpoint {path}: {exc.strerror or exc}"
-        ) from None
+    # A failure to write is a WriteError naming the file.
+    with atomic_open(path) as f:
+        np.savez(f, **arrays)  # type: ignore[arg-type]
     return path
 
 

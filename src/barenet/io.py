@@ -52,7 +52,9 @@ MAX_METADATA_BYTES = 1 << 24
 def save_model(net: Network, path: str | os.PathLike[str]) -> Path:
     """Write ``net`` (architecture, weights and ``info``) to ``path``.
 
-    The folder must exist. Returns the path written.
+    The folder must exist. Returns the path written. Raises WriteError if
+    the file cannot be written (no space, no permission), and
+    ModelFileError if the network cannot be saved (nan parameters).
     """
     path = Path(path)
     if not np.all(np.isfinite(net.params)):
@@ -75,13 +77,9 @@ def save_model(net: Network, path: str | os.PathLike[str]) -> Path:
         ) from None
     arrays["metadata"] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     seal(arrays)
-    try:
-        with atomic_open(path) as f:
-            np.savez(f, **arrays)  # type: ignore[arg-type]
-    except OSError as exc:
-        raise ModelFileError(
-            f"cannot save {path}: {exc.strerror or exc}"
-        ) from None
+    # A failure to write is a WriteError naming the file.
+    with atomic_open(path) as f:
+        np.savez(f, **arrays)  # type: ignore[arg-type]
     return path
 
 

@@ -27,6 +27,14 @@ import pytest
 # anything imports SciPy.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
+# Every test computes with one BLAS thread: the tests' matrices are small,
+# and on a machine busy with other work two threads can make training
+# several times slower (see barenet.threads). Commands the tests start as
+# subprocesses inherit these variables; the tests' own process is limited
+# by the session fixture below, before any test runs.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -44,6 +52,32 @@ def pytest_configure(config: pytest.Config) -> None:
             "semeion/, mnist/ and usps/."
         )
     os.environ["BARENET_DATA"] = str(data)
+
+
+_DEFAULT_BLAS_THREADS: list[int] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_blas_thread():
+    """Limit BLAS to one thread for the session; see the note at the top."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    _DEFAULT_BLAS_THREADS[:] = [
+        info["num_threads"]
+        for info in threadpool_info()
+        if info["user_api"] == "blas"
+    ]
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+@pytest.fixture
+def default_blas_threads():
+    """BLAS's own thread count again, for tests of choosing the count."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=max(_DEFAULT_BLAS_THREADS, default=1)):
+        yield max(_DEFAULT_BLAS_THREADS, default=1)
 
 
 @pytest.fixture(scope="session")

@@ -156,7 +156,7 @@ def test_dtype_float32_trains_saves_and_reports_float32(tmp_path, capsys):
 
 
 def test_threads_limits_the_matrix_products_while_training(
-    tmp_path, monkeypatch, capsys
+    tmp_path, monkeypatch, capsys, default_blas_threads
 ):
     from threadpoolctl import threadpool_info
 

@@ -15,7 +15,9 @@ def blas_threads():
     ]
 
 
-def test_the_count_holds_inside_the_block_and_returns_after():
+def test_the_count_holds_inside_the_block_and_returns_after(
+    default_blas_threads,
+):
     before = blas_threads()
     with limit_threads(1):
         assert set(blas_threads()) == {1}

@@ -7,6 +7,7 @@ as a run that was never stopped.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -194,24 +195,65 @@ def test_resumed_training_equals_training_without_a_pause(options, rng):
     assert first["cost"] + rest["cost"] == history["cost"]
 
 
-def test_a_finished_run_has_nothing_left_to_resume(rng):
-    X, y = rng.normal(0, 1, (6, 2)), np.array([0, 1] * 3)
-    net = Network([2, 2], seed=0)
-    done = train(net, X, y, TrainConfig(epochs=3))
+def test_a_finished_run_resumed_trains_nothing_and_ends_the_same(rows):
+    config = dataclasses.replace(CONFIG, epochs=4, lr=0.05)
+    saved = []
+    net, done = run(rows, config, checkpoint=saved.append)
+    # The run's end was handed over with its last weights, before early
+    # stopping put back those of its best epoch, the third.
+    assert [(s.epoch, s.step) for s in saved] == [(4, 0)]
+    assert done.stop_reason is None and done.best_epoch == 3
+    assert not np.array_equal(saved[0].params, net.params)
+
+    again, history = run(rows, config, resume=saved[0])
+    assert len(history) == 0 and history.best_epoch == done.best_epoch
+    np.testing.assert_array_equal(again.params, net.params)
+    assert history.state.history.values == done.state.history.values
+
+    X, y = rows[:2]
     with pytest.raises(
         ConfigError,
-        match=r"has done 3 epochs and config\.epochs is 3, so nothing is left "
-        "to train; set epochs above 3",
+        match=r"has done 4 epochs, but config\.epochs is 3; set it to 4 or "
+        "more",
     ):
-        train(net, X, y, TrainConfig(epochs=3), resume=done.state)
-    with pytest.raises(ConfigError, match="optimizer state is for 'sgd'"):
         train(
-            net,
+            network(),
             X,
             y,
-            TrainConfig(epochs=5, optimizer="adam"),
-            resume=done.state,
+            dataclasses.replace(config, epochs=3),
+            resume=saved[0],
         )
+    X, y, _, _ = rows
+    stopped = train(network(), X, y, config, stop=stop_after(11)).state
+    assert stopped.epoch == 1 and stopped.step > 0
+    with pytest.raises(
+        ConfigError,
+        match=r"has done 1 epochs and part of the next, but config\.epochs "
+        "is 1; set it to 2 or more",
+    ):
+        one = dataclasses.replace(config, epochs=1)
+        train(network(), X, y, one, resume=stopped)
+    with pytest.raises(ConfigError, match="optimizer state is for 'adam'"):
+        train(
+            network(),
+            X,
+            y,
+            dataclasses.replace(config, optimizer="sgd"),
+            resume=saved[0],
+        )
+
+
+def test_a_run_extended_from_its_end_equals_a_longer_one(rows):
+    saved = []
+    config = dataclasses.replace(CONFIG, epochs=3)
+    run(rows, config, checkpoint=saved.append, checkpoint_every=2)
+    # Every second epoch, and the end.
+    assert [(s.epoch, s.step) for s in saved] == [(2, 0), (3, 0)]
+    longer = dataclasses.replace(CONFIG, epochs=5)
+    net, history = run(rows, longer, resume=saved[-1])
+    whole, expected = run(rows, longer)
+    np.testing.assert_array_equal(net.params, whole.params)
+    assert history.state.history.values == expected.values
 
 
 # -- the command: Ctrl-C, then --resume -------------------------------------
@@ -350,6 +392,38 @@ def test_ctrl_c_inside_an_epoch_reports_the_figures_of_the_saved_weights(
     assert f"Test accuracy: {figures['test_accuracy']:.2%} (argmax)" in said
     assert "Final training cost" not in said
 
+    # Its second epoch is under way: it cannot end after its first.
+    monkeypatch.undo()
+    assert main(["train", "--resume", str(out), "--epochs", "1"]) == 1
+    assert capsys.readouterr().err == (
+        f"barenet train: error: --epochs 1: the run in {out} has done 1 "
+        "epochs already; give more than 1 to train it further\n"
+    )
+
+
+def test_a_run_stopped_between_epochs_may_end_where_it_is(
+    tmp_path, monkeypatch, capsys
+):
+    def ctrl_c(stop):
+        stop.requested, stop.signal = True, signal.SIGINT
+
+    _interrupt_at(monkeypatch, 30, ctrl_c)  # after epoch 1's last step
+    out = tmp_path / "r"
+    assert main([*SMALL, "--out", str(out)]) == 130
+    stopped = load_model(out / "model.npz").params
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main(["train", "--resume", str(out), "--epochs", "1"]) == 0
+    assert (
+        f"Finishing {out}: its training ended after 1 epoch; writing its "
+        "files\n"
+    ) in capsys.readouterr().out
+    report = json.loads((out / "report.json").read_text())
+    assert report["epochs_completed"] == 1 and report["config"]["epochs"] == 1
+    assert (report["interrupted"], report["stop_reason"]) == (False, None)
+    assert report["in_progress"] is False
+    np.testing.assert_array_equal(load_model(out / "model.npz").params, stopped)
+
 
 def test_after_a_crash_the_model_and_report_are_the_checkpoints(
     tmp_path, monkeypatch, semeion, capsys
@@ -385,6 +459,163 @@ def test_after_a_crash_the_model_and_report_are_the_checkpoints(
         load_model(whole / "model.npz").params,
     )
     assert json.loads((out / "report.json").read_text())["in_progress"] is False
+
+
+def _killed_in(monkeypatch, name):
+    """Make barenet train's ``name`` die as a SIGKILL would, at its call."""
+
+    def killed(*args, **kwargs):
+        raise MemoryError  # main turns it into exit status 1, files as they are
+
+    monkeypatch.setattr(train_command, name, killed)
+
+
+@pytest.mark.parametrize("killed_in", ["_say_results", "_write_plots"])
+def test_a_run_killed_after_training_is_finished_by_resume(
+    killed_in, tmp_path, monkeypatch, capsys
+):
+    # Killed once training is over: before the model of the end is
+    # written, or while its figures are drawn.
+    out = tmp_path / "r"
+    argv = [*SMALL, "--checkpoint-every", "4", "--out", str(out)]
+    _killed_in(monkeypatch, killed_in)
+    assert main(argv) == 1
+    monkeypatch.undo()
+    # The run's end was saved, though no multiple of 4.
+    assert load_checkpoint(out / "checkpoint.npz")[0].epoch == 6
+    assert json.loads((out / "report.json").read_text())["in_progress"]
+    assert not (out / "cost.png").exists()
+
+    # The same command again would start the run anew over it.
+    capsys.readouterr()
+    assert main(argv) == 1
+    assert capsys.readouterr().err == (
+        f"barenet train: error: --out {out} holds a run that did not finish "
+        "(model.npz, report.json, checkpoint.npz); continue it with barenet "
+        f"train --resume {out}, or choose another --out\n"
+    )
+
+    assert main(["train", "--resume", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert (
+        f"Finishing {out}: its training ended after 6 epochs; writing its "
+        "files\n"
+    ) in said
+    whole = tmp_path / "whole"
+    assert main([*SMALL, "--out", str(whole)]) == 0
+    np.testing.assert_array_equal(
+        load_model(out / "model.npz").params,
+        load_model(whole / "model.npz").params,
+    )
+    report = json.loads((out / "report.json").read_text())
+    expected = json.loads((whole / "report.json").read_text())
+    assert report["history"] == expected["history"]
+    assert report["in_progress"] is False
+    for name in ("cost.png", "accuracy.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # Finished now: nothing is left to do, but to train it further, which
+    # starts from its end, not from its checkpoint of epoch 4.
+    capsys.readouterr()
+    assert main(["train", "--resume", str(out)]) == 1
+    assert "has done all its 6 epochs" in capsys.readouterr().err
+    assert main(["train", "--resume", str(out), "--epochs", "7"]) == 0
+    assert f"Resuming {out} after step 0 of epoch 7\n" in (
+        capsys.readouterr().out
+    )
+    longer = whole / "7"
+    assert main([*SMALL, "--epochs", "7", "--out", str(longer)]) == 0
+    np.testing.assert_array_equal(
+        load_model(out / "model.npz").params,
+        load_model(longer / "model.npz").params,
+    )
+
+
+def test_a_folder_holding_only_a_checkpoint_is_not_started_over(
+    tmp_path, capsys
+):
+    out = tmp_path / "r"
+    assert (
+        main(
+            [
+                *SMALL,
+                "--epochs",
+                "1",
+                "--checkpoint-every",
+                "1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    for name in ("model.npz", "report.json", "cost.png", "accuracy.png"):
+        (out / name).unlink()
+    capsys.readouterr()
+    assert main([*SMALL, "--out", str(out)]) == 1
+    assert capsys.readouterr().err == (
+        f"barenet train: error: --out {out} holds a run that did not finish "
+        "(checkpoint.npz); continue it with barenet train --resume "
+        f"{out}, or choose another --out\n"
+    )
+
+
+def test_a_run_that_stopped_early_is_finished_without_training(
+    tmp_path, monkeypatch, capsys
+):
+    argv = [
+        *("train", "--hidden", "16", "--batch-size", "50", "--epochs", "12"),
+        *("--optimizer", "adam", "--lr", "0.3", "--validation", "0.1"),
+        *("--patience", "2", "--quiet", "--samples", "0"),
+    ]
+    whole = tmp_path / "whole"
+    assert main([*argv, "--out", str(whole)]) == 0
+    expected = json.loads((whole / "report.json").read_text())
+    assert expected["stop_reason"].startswith("early stopping")
+    assert expected["epochs_completed"] == 6
+
+    out = tmp_path / "r"
+    _killed_in(monkeypatch, "_write_plots")
+    assert main([*argv, "--checkpoint-every", "4", "--out", str(out)]) == 1
+    monkeypatch.undo()
+    capsys.readouterr()
+    # Finished as it was: no seventh epoch, the best weights put back.
+    assert main(["train", "--resume", str(out)]) == 0
+    assert "Finishing" in capsys.readouterr().out
+    report = json.loads((out / "report.json").read_text())
+    for key in ("history", "stop_reason", "best_epoch", "final"):
+        assert report[key] == expected[key], key
+    np.testing.assert_array_equal(
+        load_model(out / "model.npz").params,
+        load_model(whole / "model.npz").params,
+    )
+    assert main(["train", "--resume", str(out), "--epochs", "20"]) == 1
+    assert capsys.readouterr().err == (
+        f"barenet train: error: the run in {out} stopped early "
+        f"({expected['stop_reason']}), so more epochs would not change it; "
+        "to train for longer, start a new run with a larger --patience\n"
+    )
+
+
+def test_a_stop_asked_for_after_training_ended_exits_0(
+    tmp_path, monkeypatch, capsys
+):
+    plots = train_command._write_plots
+
+    def ctrl_c_then_plot(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+        return plots(*args, **kwargs)
+
+    monkeypatch.setattr(train_command, "_write_plots", ctrl_c_then_plot)
+    out = tmp_path / "r"
+    assert main([*SMALL, "--epochs", "1", "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert said.endswith(
+        "(The stop asked for came after training had ended.)\n"
+    )
+    report = json.loads((out / "report.json").read_text())
+    assert report["interrupted"] is False and report["in_progress"] is False
+    assert (out / "cost.png").exists()
 
 
 # -- what --resume takes from its command line -------------------------------
@@ -444,14 +675,16 @@ def test_resume_sets_the_length_and_honours_what_leaves_the_run_alone(
 
 
 def test_resume_refuses_what_would_change_the_experiment(
-    tmp_path, semeion_path, capsys
+    tmp_path, semeion_path, monkeypatch, capsys
 ):
     run = tmp_path / "run"
-    # Five epochs, the last checkpoint after the fourth.
+    # Five epochs, killed while writing its files: --resume would finish it.
     argv = ["--epochs", "5", "--schedule", "cosine", "--lr", "0.5"]
+    _killed_in(monkeypatch, "_write_plots")
     assert (
-        main([*SHORT, *argv, "--checkpoint-every", "2", "--out", str(run)]) == 0
+        main([*SHORT, *argv, "--checkpoint-every", "2", "--out", str(run)]) == 1
     )
+    monkeypatch.undo()
     capsys.readouterr()
     refused = [
         (

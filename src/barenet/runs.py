@@ -1,10 +1,13 @@
 """Run folders: where a training run keeps its model, report and plots.
 
-A run folder holds ``model.npz``, ``report.json`` and the run's PNG
-figures. By default it is ``runs/<date>-<time>`` under the current folder.
-An existing folder that already holds a run is never written over, and
-two commands never write into the same folder at once.
-``find_models`` lists the models in a folder of runs, newest first.
+A run folder holds ``model.npz``, ``report.json``, the run's PNG figures
+and, if the run saved its state to be resumed, ``checkpoint.npz``. By
+default it is ``runs/<date>-<time>`` under the current folder. Its report
+says ``"in_progress": true`` until every file is written; a run that did
+not get that far, or was interrupted, is unfinished (``run_finished``). An
+existing folder that already holds a run is never written over, and two
+commands never write into the same folder at once. ``find_models`` lists
+the models in a folder of runs, newest first.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from barenet._json import plain
 from barenet._lock import LockHeld, hold
 from barenet.errors import ConfigError
 
-MODEL, REPORT = "model.npz", "report.json"
+MODEL, REPORT, CHECKPOINT = "model.npz", "report.json", "checkpoint.npz"
 RUN_FILES = (MODEL, REPORT)
 
 
@@ -49,7 +52,13 @@ def make_run_dir(
         raise ConfigError("--out is empty; give a folder for the run")
     if path.exists() and not path.is_dir():
         raise ConfigError(f"--out {path} is a file; give a folder for the run")
-    held = [name for name in RUN_FILES if (path / name).exists()]
+    held = [n for n in (*RUN_FILES, CHECKPOINT) if (path / n).exists()]
+    if CHECKPOINT in held and not run_finished(path):
+        raise ConfigError(
+            f"--out {path} holds a run that did not finish "
+            f"({', '.join(held)}); continue it with barenet train --resume "
+            f"{path}, or choose another --out"
+        )
     if held:
         raise ConfigError(
             f"--out {path} already holds a run ({', '.join(held)}); choose "
@@ -57,6 +66,25 @@ def make_run_dir(
         )
     _mkdir(path, exist_ok=True)
     return path
+
+
+def run_finished(path: Path) -> bool:
+    """Whether the run folder ``path`` holds a run written to its end.
+
+    That is: its model, and a report that says the run was neither in
+    progress (training, or writing its files) nor interrupted. Reports
+    written before ``in_progress`` existed were written at the end.
+    """
+    try:
+        report = json.loads((path / REPORT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(report, dict)
+        and not report.get("in_progress", False)
+        and not report.get("interrupted", False)
+        and (path / MODEL).is_file()
+    )
 
 
 def _new_dated_folder(root: Path) -> Path:

@@ -32,9 +32,9 @@ A run can be continued exactly where it stopped. ``TrainState`` holds all
 that changes while training (weights, optimizer and schedule state, the
 random generators, the history, the position inside the epoch); with
 ``checkpoint`` and ``checkpoint_every``, ``train`` hands one over every few
-epochs and when ``stop`` ends a run, and ``train(..., resume=state)``
-carries on from it. A resumed run ends with the same weights, bit for bit,
-as one that was never stopped.
+epochs, when ``stop`` ends a run and when the run ends, and
+``train(..., resume=state)`` carries on from it. A resumed run ends with
+the same weights, bit for bit, as one that was never stopped.
 """
 
 from __future__ import annotations
@@ -419,8 +419,11 @@ def train(
         The epoch in progress is not recorded in the history.
     checkpoint : callable, optional
         Called as ``checkpoint(state)`` with a ``TrainState`` after every
-        ``checkpoint_every`` epochs (if given) and when ``stop`` ends the
-        run, before early stopping puts back its best weights.
+        ``checkpoint_every`` epochs (if given), when ``stop`` ends the run,
+        and when the run ends otherwise than by diverging (unless it was
+        just called there), always before early stopping puts back its
+        best weights: a run resumed from its last state is extended from
+        where it ended.
     checkpoint_every : int, optional
         Epochs between calls of ``checkpoint``.
     resume : TrainState, optional
@@ -432,7 +435,10 @@ def train(
         position inside an epoch) carries on as if training had never
         paused. Resumed with ``patience=None``, the run no longer stops
         early and forgets the best epoch it had; resumed between epochs,
-        a divergence puts back at worst the weights it resumed from.
+        a divergence puts back at worst the weights it resumed from. A
+        state that has done all ``config.epochs`` trains nothing: the call
+        ends the run as it would have ended (early stopping's best weights
+        put back, the outputs checked) and returns.
 
     Returns
     -------
@@ -530,6 +536,7 @@ class _Run:
         self.stop: Callable[[], bool] | None = None
         self.checkpoint: Callable[[TrainState], object] | None = None
         self.checkpoint_every: int | None = None
+        self.saved_at: tuple[int, int] | None = None  # (epoch, step)
 
     def loop(
         self,
@@ -559,8 +566,8 @@ class _Run:
             stop = self._early_stop(epoch, watched)
             self.epoch, self.step, self.costs = epoch + 1, 0, []
             every = self.checkpoint_every
-            if self.checkpoint and every and self.epoch % every == 0:
-                self.checkpoint(self.state())
+            if every and self.epoch % every == 0:
+                self._save()
             if any([bool(callback(history)) for callback in callbacks]):
                 break
             if stop:
@@ -569,8 +576,11 @@ class _Run:
             if more and self.stop is not None and self.stop():
                 self._interrupt()
                 break
+        ended = not (history.diverged or history.interrupted)
+        if ended and self.saved_at != (self.epoch, self.step):
+            self._save()  # the run's end, to be extended from
         self._restore_best()
-        if not (history.diverged or history.interrupted):
+        if ended:
             self._check_outputs(X, w)
         history.state = self.state()
         return history
@@ -606,8 +616,13 @@ class _Run:
             where = f"epoch {self.epoch}"
         self.history.interrupted = True
         self.history.stop_reason = f"interrupted after {where}"
+        self._save()
+
+    def _save(self) -> None:
+        """Hand the run's state to ``checkpoint``, if there is one."""
         if self.checkpoint:
             self.checkpoint(self.state())
+            self.saved_at = (self.epoch, self.step)
 
     def _rng_states(self) -> dict[str, Any]:
         return {
@@ -660,17 +675,22 @@ class _Run:
         ):
             rng.bit_generator.state = copy.deepcopy(state.rngs[name])
         self.epoch_rngs = self._rng_states()
-        if state.epoch >= self.config.epochs and not state.step:
+        needed = state.epoch + (1 if state.step else 0)
+        if self.config.epochs < needed:
+            part = " and part of the next" if state.step else ""
             raise ConfigError(
-                f"the run to resume has done {state.epoch} epochs and "
-                f"config.epochs is {self.config.epochs}, so nothing is left "
-                f"to train; set epochs above {state.epoch}"
+                f"the run to resume has done {state.epoch} epochs{part}, but "
+                f"config.epochs is {self.config.epochs}; set it to {needed} "
+                "or more"
             )
         # This call's history starts empty; the epochs before it are kept
         # apart, to be joined again in state().
         self.past = _joined(state.history, History())
-        self.past.interrupted, self.past.stop_reason = False, None
+        if state.epoch == self.config.epochs and not state.history.interrupted:
+            # Nothing left to train: the run ends again as it ended.
+            self.history.stop_reason = state.history.stop_reason
         self.epoch, self.step = state.epoch, state.step
+        self.saved_at = (state.epoch, state.step)
         self.costs = list(state.costs)
         np.copyto(self.last_good, state.last_good)
         if not state.step:

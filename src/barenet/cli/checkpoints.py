@@ -1,17 +1,20 @@
 """Checkpoints and ``--resume`` for ``barenet train``.
 
 With ``--checkpoint-every N`` a run saves ``checkpoint.npz`` in its folder
-every N epochs (see ``barenet.checkpoint``); Ctrl-C saves one too, after
-the gradient step in progress. Besides the training state, the file keeps
-the command's options and the data set's checksum, so that
+every N epochs and when it ends (see ``barenet.checkpoint``); Ctrl-C saves
+one too, after the gradient step in progress. Besides the training state,
+the file keeps the command's options (paths made absolute) and the data
+set's checksum, so that
 
     barenet train --resume RUN_DIR
 
 needs nothing else: it loads the same data, checks that it has not
 changed, rebuilds the same network, and carries on. The resumed run ends
 exactly as an uninterrupted one would have, and writes its model, report
-and figures into RUN_DIR. Which other options it takes is
-``barenet.cli.resume``'s concern.
+and figures into RUN_DIR. A run whose training had ended but whose folder
+was not written to the end (the command was killed while writing it) is
+finished: its files are written, and nothing is trained. Which other
+options ``--resume`` takes is ``barenet.cli.resume``'s concern.
 """
 
 from __future__ import annotations
@@ -28,9 +31,9 @@ from barenet.cli.options import folder, positive_int
 from barenet.cli.resume import resume_options
 from barenet.data import Dataset
 from barenet.errors import ConfigError, DataError
+from barenet.runs import CHECKPOINT, run_finished
 from barenet.training import TrainState
 
-CHECKPOINT = "checkpoint.npz"
 _PATHS = ("data", "csv", "out")  # options that hold paths
 
 
@@ -81,7 +84,12 @@ def resumed_args(
             saved[name] = Path(saved[name])
     facts = extra.get("data")
     merged = resume_options(
-        args, saved, state, facts if isinstance(facts, dict) else {}, folder
+        args,
+        saved,
+        state,
+        facts if isinstance(facts, dict) else {},
+        folder,
+        finished=run_finished(folder),
     )
     return merged, Resumed(state, extra)
 
@@ -120,6 +128,10 @@ class Checkpointer:
     ``before_save(state)``, if set, is called first: the command writes
     the model and report of the same weights there, so that the run
     folder's model is never older than its checkpoint.
+
+    The state a run ends with is saved if the run saves checkpoints
+    (``--checkpoint-every``) or already had one (it is resumed), so that
+    ``--resume --epochs N`` extends it from its end.
     """
 
     def __init__(
@@ -137,6 +149,8 @@ class Checkpointer:
             if name not in ("run", "resume", "given")
         }
         self.data = data.describe()
+        self.every: int | None = args.checkpoint_every
+        self.resumed = resumed is not None
         self.before = float(resumed.extra["seconds"]) if resumed else 0.0
         self.started = time.perf_counter()
         self.saved = False
@@ -147,6 +161,9 @@ class Checkpointer:
         return self.before + time.perf_counter() - self.started
 
     def __call__(self, state: TrainState) -> None:
+        interrupted = state.history.interrupted
+        if self.every is None and not self.resumed and not interrupted:
+            return  # the end of a run that keeps no checkpoints
         if self.before_save is not None:
             self.before_save(state)
         extra = {

@@ -12,9 +12,12 @@ never stopped. The options given with ``--resume`` are of four kinds:
   its MD5 is the run's (``check_same_data``).
 - **The run's length**: ``--epochs N`` sets how many epochs the run has in
   all: more, to train a run further (one that finished, too), or fewer, to
-  end it sooner, as long as N is more than the epochs already done. A
+  end it sooner, as long as N is more than the epochs already done (or as
+  many, to end a stopped run where it is). A
   cosine schedule's learning rate follows the run's length, so a cosine
-  run keeps its own.
+  run keeps its own. A run that stopped early is over: more epochs would
+  not change it. A run whose training ended but whose folder was not
+  written to the end is finished without them.
 - **Everything else changes the experiment.** Given with the run's own
   value it changes nothing and is accepted; with another value it is
   refused, with the option, the run's value, and how to start a new run.
@@ -74,13 +77,15 @@ def resume_options(
     state: TrainState,
     data: dict[str, Any],
     folder: Path,
+    finished: bool,
 ) -> argparse.Namespace:
     """The options to resume with: the run's, and those this command may set.
 
     ``args`` are this command's (``args.given`` names those typed),
     ``saved`` the run's as its checkpoint keeps them, ``state`` where it
-    stopped and ``data`` the facts of its data. Raises ConfigError for an
-    option that would change the experiment, naming it.
+    stopped, ``data`` the facts of its data, and ``finished`` whether its
+    folder was written to the end. Raises ConfigError for an option that
+    would change the experiment, naming it.
     """
     given = set(getattr(args, "given", ())) - {"resume"}
     merged = dict(saved)
@@ -99,8 +104,23 @@ def resume_options(
     refused = _conflicts(args, given, saved, data)
     if refused:
         raise ConfigError(_refusal(folder, refused))
-    merged["epochs"] = _length(args, given, saved, state, folder)
+    merged["epochs"] = _length(args, given, saved, state, folder, finished)
     return argparse.Namespace(**merged)
+
+
+def ended_early(state: TrainState) -> str | None:
+    """Why a saved run ended before its last epoch (early stopping), if it
+    did: not Ctrl-C, which leaves it to be resumed."""
+    history = state.history
+    if state.step or history.interrupted or history.diverged:
+        return None
+    return history.stop_reason
+
+
+def has_ended(state: TrainState, epochs: int) -> bool:
+    """Whether a run of ``epochs`` epochs has nothing left to train."""
+    by_length = not state.step and state.epoch >= epochs
+    return by_length or ended_early(state) is not None
 
 
 def _conflicts(
@@ -167,12 +187,26 @@ def _length(
     saved: dict[str, Any],
     state: TrainState,
     folder: Path,
+    finished: bool,
 ) -> int:
-    """The run's epochs in all: its own, or --epochs N when that may be."""
+    """The run's epochs in all: its own, or --epochs N when that may be.
+
+    A run whose training ended but whose folder was not written to the
+    end (``finished``) may be resumed without --epochs, to write it.
+    """
     run = recipe_from_args(argparse.Namespace(**saved)).train
     done = state.epoch  # whole epochs; a part-done one is to be finished
+    early = ended_early(state)
+    if early is not None:
+        if finished:
+            raise ConfigError(
+                f"the run in {folder} stopped early ({early}), so more "
+                "epochs would not change it; to train for longer, start a "
+                "new run with a larger --patience"
+            )
+        return run.epochs  # nothing to train: its files are to be written
     if "epochs" not in given:
-        if done >= run.epochs and not state.step:
+        if finished and done >= run.epochs and not state.step:
             raise ConfigError(
                 f"the run in {folder} has done all its {run.epochs} epochs; "
                 f"to train it further, give --epochs N with N above "
@@ -187,7 +221,8 @@ def _length(
             f"{run.epochs} epochs. Train for {epochs} epochs in a new run "
             "instead (the command without --resume)"
         )
-    if epochs <= done:
+    # As many as done ends a run stopped between epochs where it is.
+    if epochs < done or (epochs == done and (finished or state.step)):
         raise ConfigError(
             f"--epochs {epochs}: the run in {folder} has done {done} epochs "
             f"already; give more than {done} to train it further"

@@ -28,7 +28,6 @@ import numpy as np
 from tqdm import tqdm
 
 from barenet.cli.checkpoints import (
-    CHECKPOINT,
     Checkpointer,
     Resumed,
     add_checkpoint_options,
@@ -42,6 +41,7 @@ from barenet.cli.options import (
     positive_int,
     rows_or_fraction,
 )
+from barenet.cli.resume import ended_early, has_ended
 from barenet.cli.training_options import (
     add_training_options,
     describe_network,
@@ -55,6 +55,7 @@ from barenet.io import save_model
 from barenet.network import Network
 from barenet.recipes import Recipe
 from barenet.runs import (
+    CHECKPOINT,
     MODEL,
     REPORT,
     claim_run_dir,
@@ -64,7 +65,7 @@ from barenet.runs import (
 )
 from barenet.terminal import can_draw_blocks, draw_digits
 from barenet.threads import limit_threads
-from barenet.training import History, TrainConfig, train
+from barenet.training import History, TrainConfig, TrainState, train
 
 
 def add_parser(commands: Any) -> None:
@@ -210,14 +211,23 @@ def _run(
     print(f"Network: {describe_network(net)}, {len(net.params)} parameters")
 
     if resumed:
-        at = resumed.state
-        print(f"Resuming {out} after step {at.step} of epoch {at.epoch + 1}")
+        print(_resuming(out, resumed.state, config))
     # Checkpoints saved before --threads existed do not hold it.
     threads = getattr(args, "threads", None)
     with _StopOnInterrupt() as stop, limit_threads(threads):
         return _train_and_write(
             args, config, data, net, held, out, stop, resumed
         )
+
+
+def _resuming(out: Path, at: TrainState, config: TrainConfig) -> str:
+    """What resuming the run saved in ``out`` at ``at`` does."""
+    if not has_ended(at, config.epochs):
+        return f"Resuming {out} after step {at.step} of epoch {at.epoch + 1}"
+    steps = _count(at.epoch, _steps_name(config))
+    return (
+        f"Finishing {out}: its training ended after {steps}; writing its files"
+    )
 
 
 def _train_and_write(
@@ -232,7 +242,6 @@ def _train_and_write(
 ) -> int:
     """Train ``net``, then print the figures and write the run folder."""
     train_rows, test_rows = held.train_rows, held.test_rows
-    X_test, y_test = data.X[test_rows], data.y[test_rows]
     checkpointer = Checkpointer(out / CHECKPOINT, args, data, resumed)
     run_files = _RunFiles(args, config, data, net, held, out)
     checkpointer.before_save = lambda state: run_files.write(
@@ -242,9 +251,9 @@ def _train_and_write(
         net,
         data.X[train_rows],
         data.y[train_rows],
-        config,
-        X_test,
-        y_test,
+        _length_to_train(config, resumed),
+        data.X[test_rows],
+        data.y[test_rows],
         stop,
         quiet=args.quiet,
         image_shape=data.image_shape,
@@ -260,7 +269,46 @@ def _train_and_write(
         history = history.state.history
 
     final = run_files.final_figures(history, step)
-    print(_outcome(history, _steps_name(config), seconds))
+    _say_results(history, final, _steps_name(config), seconds)
+    shown = min(args.samples, len(test_rows))
+    if data.image_shape is None:
+        shown = 0
+    X_shown, y_shown = data.X[test_rows[:shown]], data.y[test_rows[:shown]]
+    guesses = net.predict(X_shown) if shown else y_shown
+    if shown and not args.quiet:
+        _show_digits(data, X_shown, y_shown, guesses)
+
+    # The model first (the most valuable file), then the rest; the report
+    # says the run is in progress until the last file is written.
+    run_files.write(history, step, seconds, in_progress=True, final=final)
+    plots = _write_plots(out, history, data, X_shown, y_shown, guesses)
+    run_files.mark_written()
+    _say_files(out, [MODEL, REPORT, *plots])
+    if history.diverged:
+        print(f"barenet train: error: {history.stop_reason}", file=sys.stderr)
+        return 1
+    if history.interrupted:
+        print(f"Resume with: barenet train --resume {out}")
+        return stop.exit_status()
+    if stop.requested:
+        print("(The stop asked for came after training had ended.)")
+    return 0
+
+
+def _length_to_train(
+    config: TrainConfig, resumed: Resumed | None
+) -> TrainConfig:
+    """``config``, or for a run that stopped early, one that ends there."""
+    if resumed is None or ended_early(resumed.state) is None:
+        return config
+    return dataclasses.replace(config, epochs=resumed.state.epoch)
+
+
+def _say_results(
+    history: History, final: dict[str, float], steps: str, seconds: float
+) -> None:
+    """How training ended, and the figures of the weights kept."""
+    print(_outcome(history, steps, seconds))
     if history.stop_reason and not history.diverged:
         print(f"Stopped: {history.stop_reason}")
     if history.best_epoch is not None:
@@ -272,32 +320,15 @@ def _train_and_write(
         f"{final['test_exact']:.2%} (exact match, the seed's measure)"
     )
 
-    shown = min(args.samples, len(test_rows))
-    if data.image_shape is None:
-        shown = 0
-    guesses = net.predict(X_test[:shown]) if shown else y_test[:0]
-    if shown and not args.quiet:
-        _show_digits(data, X_test[:shown], y_test[:shown], guesses)
 
-    # The model first (the most valuable file), then the rest.
-    run_files.write(history, step, seconds, in_progress=False, final=final)
-    plots = _write_plots(
-        out, history, data, X_test[:shown], y_test[:shown], guesses
-    )
-    files = [MODEL, REPORT, *plots]
-    if checkpointer.saved:
+def _say_files(out: Path, files: list[str]) -> None:
+    """Where the run's files went."""
+    if (out / CHECKPOINT).exists():
         files.append(CHECKPOINT)
-    print(
-        f"Wrote {len(files)} files to {out}{'/' if not str(out).endswith('/') else ''}:"
-    )
+    slash = "" if str(out).endswith("/") else "/"
+    print(f"Wrote {len(files)} files to {out}{slash}:")
     for name in files:
         print(f"  {out / name}")
-    if history.diverged:
-        print(f"barenet train: error: {history.stop_reason}", file=sys.stderr)
-        return 1
-    if history.interrupted:
-        print(f"Resume with: barenet train --resume {out}")
-    return stop.exit_status()
 
 
 def _outcome(history: History, steps: str, seconds: float) -> str:
@@ -372,6 +403,7 @@ class _RunFiles:
     ):
         self.args, self.config, self.data = args, config, data
         self.net, self.held, self.out = net, held, out
+        self.report: dict[str, Any] = {}  # as last written
 
     def final_figures(self, history: History, step: int) -> dict[str, float]:
         """The figures of the weights the network holds: those to be saved.
@@ -416,6 +448,12 @@ class _RunFiles:
         save_model(self.net, self.out / MODEL)
         report["model_file"] = MODEL
         write_report(self.out / REPORT, report)
+        self.report = report
+
+    def mark_written(self) -> None:
+        """Say in report.json that every file of the run is written."""
+        self.report["in_progress"] = False
+        write_report(self.out / REPORT, self.report)
 
 
 def _epoch_of_weights(history: History, step: int) -> int | None:

@@ -495,7 +495,10 @@ def test_a_run_killed_after_training_is_finished_by_resume(
         f"train --resume {out}, or choose another --out\n"
     )
 
+    # SIGKILL leaves the temporary file of the write it cut short.
+    (out / ".cost.png.k2_x9q0z.tmp").write_bytes(b"\x89PNG half")
     assert main(["train", "--resume", str(out)]) == 0
+    assert not (out / ".cost.png.k2_x9q0z.tmp").exists()
     said = capsys.readouterr().out
     assert (
         f"Finishing {out}: its training ended after 6 epochs; writing its "

@@ -6,7 +6,8 @@ default it is ``runs/<date>-<time>`` under the current folder. Its report
 says ``"in_progress": true`` until every file is written; a run that did
 not get that far, or was interrupted, is unfinished (``run_finished``). An
 existing folder that already holds a run is never written over, and two
-commands never write into the same folder at once. ``find_models`` lists
+commands never write into the same folder at once; the next command to
+write one removes what a killed one left half-written. ``find_models`` lists
 the models in a folder of runs, newest first.
 """
 
@@ -17,6 +18,7 @@ import itertools
 import json
 import os
 import platform
+import re
 import sys
 from collections.abc import Iterator
 from datetime import datetime
@@ -136,7 +138,24 @@ def claim_run_dir(path: Path) -> Iterator[Path]:
             f"cannot write to the run folder {path}: {exc.strerror or exc}"
         ) from None
     with claim:
+        _remove_leftovers(path)
         yield path
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Remove the temporary files of atomic writes cut short by SIGKILL.
+
+    Only a command that holds the folder writes in it, so those found by
+    the one that now holds it are a killed command's (``barenet._files``
+    names them ``.NAME.XXXXXXXX.tmp``).
+    """
+    for leftover in path.glob(".*.tmp"):
+        if _LEFTOVER.fullmatch(leftover.name):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+_LEFTOVER = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
 
 
 def environment() -> dict[str, str]:

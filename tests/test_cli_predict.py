@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from barenet.cli import main
+from barenet.errors import InputOverflowError
 from barenet.io import load_model, save_model
 from barenet.network import Network
 from barenet.training import TrainConfig, train
@@ -268,3 +269,35 @@ def test_label_column_mistakes(tmp_path, capsys):
         "barenet predict: error: --label names the label column of a --csv "
         "file; pictures have none\n"
     )
+
+
+def test_rows_too_large_for_the_network_are_refused_by_row(tmp_path, capsys):
+    # 1e308 in every column: the relu layer's sums overflow to inf, and the
+    # next layer's sums of inf and -inf give nan.
+    net = Network([4, 2, 3], activation="relu", output="softmax", seed=1)
+    net.layers[0].W[...] = 1.0
+    net.layers[1].W[...] = [[1.0, 1.0, 0.5], [1.0, -1.0, 0.5]]
+    net.info = {"data": {"classes": ["a", "b", "c"], "label_column": "y"}}
+    model = save_model(net, tmp_path / "m.npz")
+    table = tmp_path / "rows.csv"
+    table.write_text("p,q,r,s\n1,2,3,4\n1e308,1e308,1e308,1e308\n")
+    for options in ([], ["--json"]):
+        assert main(["predict", str(model), "--csv", str(table), *options]) == 1
+        out, err = capsys.readouterr()
+        assert out == ""
+        assert err == (
+            f"barenet predict: error: {table}, row 2: too large for this "
+            "model, whose outputs overflow to inf or nan (the row's largest "
+            "value is 1e+308); scale the rows like the data the model was "
+            "trained on\n"
+        )
+    with pytest.raises(
+        InputOverflowError,
+        match=r"^X\[1\] is too large for this network: its outputs overflow "
+        r"to inf or nan \(its largest value is 1e\+308\); scale the input "
+        r"like the data the network was trained on$",
+    ):
+        net.predict_proba([[1, 2, 3, 4], [1e308] * 4])
+    with pytest.raises(InputOverflowError, match=r"^X is too large"):
+        net.predict([1e308] * 4)
+    assert net.predict_proba([[1, 2, 3, 4], [1e300, 0, 0, 0]]).shape == (2, 3)

@@ -17,6 +17,18 @@ class ConfigError(BarenetError, ValueError):
     """A setting is out of range or inconsistent with another."""
 
 
+class InputOverflowError(ConfigError):
+    """A sample so far beyond a network's scale that its outputs overflow.
+
+    ``row`` is the sample's index in X, so that a caller can say where it
+    came from (a line of a file, say).
+    """
+
+    def __init__(self, message: str, row: int):
+        super().__init__(message)
+        self.row = row
+
+
 class DataError(BarenetError, ValueError):
     """A data file is missing, cannot be downloaded, or is malformed."""
 

@@ -55,7 +55,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from barenet._checks import check_seed, is_real, is_whole
 from barenet.conv import Conv2D
-from barenet.errors import ConfigError
+from barenet.errors import ConfigError, InputOverflowError
 from barenet.functions import (
     Activation,
     Array,
@@ -388,13 +388,14 @@ class Network:
         """Output probabilities, shape (n_samples, n_outputs).
 
         A 1-D ``X`` is one sample and gives an array of shape (1, n_outputs).
+        A sample whose outputs overflow is an ``InputOverflowError``.
         """
-        Z = self._logits(self.check_X(X))
+        Z = self._checked_logits(X)
         return self.output.probabilities(Z)
 
     def predict(self, X: ArrayLike) -> NDArray[np.intp]:
         """The index of the most probable output for each sample."""
-        Z = self._logits(self.check_X(X))
+        Z = self._checked_logits(X)
         # Both outputs are monotonic in Z, so the logits' argmax suffices.
         return np.argmax(Z, axis=1)
 
@@ -405,7 +406,28 @@ class Network:
         is exactly 1.0 as a probability), so log-probabilities are best
         computed from them.
         """
-        return self._logits(self.check_X(X))
+        return self._checked_logits(X)
+
+    def _checked_logits(self, X: ArrayLike) -> Array:
+        """The logits of X, checked at the door and on the way out."""
+        X_ = self.check_X(X)
+        # Inputs far beyond the training data's scale (1e308, say) can
+        # overflow the products to inf, and inf - inf to nan: such a row
+        # is refused by its index, without NumPy's warnings.
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = self._logits(X_)
+        overflow = ~np.all(np.isfinite(Z), axis=1)
+        if np.any(overflow):
+            i = int(np.argmax(overflow))
+            where = f"X[{i}]" if np.ndim(X) == 2 else "X"
+            raise InputOverflowError(
+                f"{where} is too large for this network: its outputs "
+                "overflow to inf or nan (its largest value is "
+                f"{float(np.max(np.abs(X_[i]))):.3g}); scale the input like "
+                "the data the network was trained on",
+                row=i,
+            )
+        return Z
 
     def _logits(self, X: Array) -> Array:
         A = X

@@ -31,7 +31,12 @@ import numpy as np
 from barenet.cli.tables import arrange_columns, check_range
 from barenet.data.base import class_names, recorded_labels
 from barenet.data.table import load_features
-from barenet.errors import BarenetError, ConfigError
+from barenet.errors import (
+    BarenetError,
+    ConfigError,
+    DataError,
+    InputOverflowError,
+)
 from barenet.images import GEOMETRIES, preprocessing_of
 from barenet.io import load_model
 from barenet.network import Network
@@ -183,7 +188,15 @@ def _predict_rows(
             f"{net.n_inputs}; {fix}"
         )
     check_range(X, net, path, header)
-    P = net.predict_proba(X)
+    try:
+        P = net.predict_proba(X)
+    except InputOverflowError as exc:
+        raise DataError(
+            f"{path}, row {exc.row + 1}: too large for this model, whose "
+            f"outputs overflow to inf or nan (the row's largest value is "
+            f"{float(np.max(np.abs(X[exc.row]))):.3g}); scale the rows like "
+            "the data the model was trained on"
+        ) from None
     names = class_names(net.info, net.n_outputs)
     best = np.argmax(P, axis=1)
     if as_json:

@@ -8,6 +8,7 @@ back exactly: stretching a crop drawn at whole-number scales is exact.
 from __future__ import annotations
 
 import io
+import os
 import struct
 import zlib
 
@@ -417,3 +418,73 @@ def test_predict_image_gives_the_networks_own_probabilities():
         match="the mnist preprocessing gives 784 features, but the model takes 256",
     ):
         predict_image(net, drawn(), kind="mnist")
+
+
+def test_a_lab_picture_is_read_by_its_lightness(tmp_path):
+    # Pillow converts CIELAB to no other mode; its lightness band is grey.
+    lab = Image.merge(
+        "LAB",
+        [
+            Image.fromarray(drawn()),
+            Image.new("L", (120, 100), 128),
+            Image.new("L", (120, 100), 128),
+        ],
+    )
+    path = tmp_path / "lab.tif"
+    lab.save(path)
+    with Image.open(path) as saved:
+        assert saved.mode == "LAB"
+    np.testing.assert_array_equal(preprocess(path).image, DESIGN)
+
+
+def test_nan_and_infinite_grey_levels_are_named(tmp_path):
+    grey = drawn().astype(np.float32)
+    grey[0, 0] = np.nan
+    path = tmp_path / "nan.tif"
+    Image.fromarray(grey).save(path)
+    with pytest.raises(
+        ImageError,
+        match=r"^.*nan.tif holds 1 grey level that is NaN \(not a number\); "
+        r"every pixel needs a finite grey level$",
+    ):
+        preprocess(path)
+    grey[:2] = np.inf
+    with pytest.raises(
+        ImageError,
+        match=r"^the picture holds 240 grey levels that are infinite; every",
+    ):
+        preprocess(grey, name="the picture")
+
+
+def test_a_folder_or_a_pipe_is_no_image_file(tmp_path):
+    (tmp_path / "pics").mkdir()
+    with pytest.raises(ImageError, match=r"^.*pics is a folder, not an image"):
+        preprocess(tmp_path / "pics")
+    os.mkfifo(tmp_path / "pipe.png")
+    with pytest.raises(
+        ImageError,
+        match=r"^.*pipe.png is not a regular file \(a device, pipe or "
+        r"socket\); give an image file$",
+    ):
+        preprocess(tmp_path / "pipe.png")
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int64, bool])
+def test_an_array_of_0_and_1_is_black_and_white_whatever_its_dtype(dtype):
+    grey = (drawn() // 255).astype(dtype)
+    assert set(np.unique(grey).tolist()) <= {0, 1}
+    np.testing.assert_array_equal(preprocess(grey).image, DESIGN)
+
+
+@pytest.mark.parametrize("shape", [(1000, 1), (1, 1000), (1000, 2)])
+def test_a_line_one_pixel_wide_is_dark_on_light(shape):
+    # A strip whose middle 60% is ink: its edges are all ink and paper
+    # alike, so the paper is told by its two ends.
+    grey = np.ones(shape)
+    if shape[0] > shape[1]:
+        grey[200:800] = 0.0
+    else:
+        grey[:, 200:800] = 0.0
+    seen = preprocess(grey, "mnist")
+    assert seen.polarity == "dark on light"
+    assert seen.image.max() == 1.0

@@ -257,9 +257,10 @@ def read_grey(
 ) -> NDArray[np.float64]:
     """Decode an image to grey levels, shape (height, width), 0 black, 1 white.
 
-    Arrays are taken as grey levels: booleans and floats as they are
-    (floats outside 0..1 are scaled as float images are, see
-    ``_scale_wide``), unsigned integers divided by their largest value.
+    Arrays are taken as grey levels: booleans, and numbers all 0 or 1
+    (a black-and-white image, whatever its dtype), as they are; other
+    unsigned integers divided by their dtype's largest value (255 for
+    uint8); other numbers as float images are (see ``_scale_wide``).
     """
     label = name or _describe(image)
     if isinstance(image, np.ndarray):
@@ -286,10 +287,8 @@ class _opened:
 
         if isinstance(source, bytes | bytearray | memoryview):
             source = io.BytesIO(bytes(source))
-        elif (
-            isinstance(source, str | os.PathLike) and not Path(source).is_file()
-        ):
-            raise ImageError(f"no image file at {source}")
+        elif isinstance(source, str | os.PathLike):
+            _check_file(Path(source))
         try:
             with warnings.catch_warnings():
                 # barenet applies its own, lower limit just below.
@@ -327,6 +326,19 @@ class _opened:
         self.image.close()
 
 
+def _check_file(path: Path) -> None:
+    """An ImageError unless ``path`` is a file that may hold an image."""
+    if path.is_dir():
+        raise ImageError(f"{path} is a folder, not an image file")
+    if path.exists() and not path.is_file():
+        raise ImageError(
+            f"{path} is not a regular file (a device, pipe or socket); give "
+            "an image file"
+        )
+    if not path.exists():
+        raise ImageError(f"no image file at {path}")
+
+
 def _check_size(size: tuple[int, int], label: str, max_pixels: int) -> None:
     width, height = size
     if width < 1 or height < 1:
@@ -354,11 +366,18 @@ def _decode(image: PILImage, label: str) -> NDArray[np.float64]:
         image.seek(0)  # the first frame of an animation
         image = ImageOps.exif_transpose(image)  # photos taken sideways
         if image.mode in ("I", "F") or image.mode.startswith("I;16"):
-            return _scale_wide(np.asarray(image, dtype=np.float64), image.mode)
+            values = np.asarray(image, dtype=np.float64)
+            return _scale_wide(values, image.mode, label)
         if image.mode in _ALPHA_MODES or "transparency" in image.info:
             rgba = np.asarray(image.convert("RGBA"), dtype=np.float64)
             return on_paper(rgba[..., :3] / 255.0, rgba[..., 3] / 255.0)
+        if image.mode == "LAB":
+            # Pillow converts CIELAB to nothing else; its first band, the
+            # lightness L* (0..100 stored as 0..255), is the grey level.
+            image = image.getchannel(0)
         grey = np.asarray(image.convert("L"), dtype=np.float64)
+    except ImageError:
+        raise
     except Exception as exc:  # Pillow raises many kinds on damaged data
         raise ImageError(
             f"cannot decode {label}: the file is damaged or truncated "
@@ -388,18 +407,27 @@ def on_paper(
     return on_white
 
 
-def _scale_wide(values: NDArray[np.float64], mode: str) -> NDArray[np.float64]:
+def _scale_wide(
+    values: NDArray[np.float64], mode: str, label: str
+) -> NDArray[np.float64]:
     """16-bit, 32-bit and float grey levels scaled to 0..1.
 
     16-bit images are divided by 65535. 32-bit integer and float images
     carry no range of their own: values already in 0..1 are kept, values
     up to 255 are divided by 255 (and integers up to 65535 by 65535), and
-    anything else is stretched from its minimum to its maximum.
+    anything else is stretched from its minimum to its maximum. Grey
+    levels that are nan or infinite are an ImageError naming ``label``.
     """
     if mode.startswith("I;16"):
         return values / 65535.0
-    if not np.all(np.isfinite(values)):
-        raise ImageError("the image holds nan or infinite grey levels")
+    for bad, what in ((np.isnan, "NaN (not a number)"), (np.isinf, "infinite")):
+        count = int(np.count_nonzero(bad(values)))
+        if count:
+            raise ImageError(
+                f"{label} holds {count:,} grey level{'s' * (count > 1)} "
+                f"that {'are' if count > 1 else 'is'} {what}; every pixel "
+                "needs a finite grey level"
+            )
     lo, hi = float(values.min()), float(values.max())
     tops = (1.0, 255.0, 65535.0) if mode == "I" else (1.0, 255.0)
     for top in tops:
@@ -419,10 +447,10 @@ def _grey_from_array(
             f"an array of shape {array.shape}"
         )
     _check_size((array.shape[1], array.shape[0]), label, max_pixels)
-    if np.issubdtype(array.dtype, np.unsignedinteger):
+    if np.issubdtype(array.dtype, np.unsignedinteger) and array.max() > 1:
         return array / float(np.iinfo(array.dtype).max)
     if array.dtype == bool or np.issubdtype(array.dtype, np.number):
-        return _scale_wide(array.astype(np.float64), "F")
+        return _scale_wide(array.astype(np.float64), "F", label)
     raise ImageError(f"{label}: expected numbers, found {array.dtype} values")
 
 
@@ -474,14 +502,29 @@ def _strength(
     that a digit touching the border does not count); the ink lies on
     whichever side of it the image reaches farther.
     """
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    background = float(np.median(border))
+    background = float(np.median(_border(grey)))
     lo, hi = float(grey.min()), float(grey.max())
     if background - lo >= hi - background:
         polarity, strength = "dark on light", background - grey
     else:
         polarity, strength = "light on dark", grey - background
     return np.clip(strength, 0.0, None), polarity, background
+
+
+def _border(grey: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The pixels on the image's edge that tell its background.
+
+    An image less than 3 pixels wide is all left and right edge, so its
+    background is told by its top and bottom rows alone (the ends of a
+    line one pixel wide); likewise for one less than 3 pixels tall.
+    """
+    height, width = grey.shape
+    sides = []
+    if height >= 3 or width < 3:
+        sides += [grey[0], grey[-1]]
+    if width >= 3 or height < 3:
+        sides += [grey[:, 0], grey[:, -1]]
+    return np.concatenate(sides)
 
 
 def ink_threshold(ink: NDArray[np.float64], bins: int = 256) -> float:

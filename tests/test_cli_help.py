@@ -64,7 +64,7 @@ def test_defaults_worth_telling_are_told(capsys, monkeypatch):
     assert "(default: the newest in the runs folder)" in serve
     cv = " ".join(help_of(["cv"], capsys, monkeypatch).split())
     assert "every fold's training (default: 0)" in cv  # 0 is not False
-    assert "JSON report to write (default: cv.json)" in cv
+    assert "(default: a new file runs/cv-<date>-<time>.json)" in cv
 
 
 def test_paragraphs_are_refilled_and_examples_kept_as_written(

@@ -8,7 +8,9 @@ two recipes measured on the same folds differ only by their settings.
 
 The figures are kept as data in a ``CVResult``: one ``FoldResult`` per
 fold, the mean and the standard deviation (the sample standard deviation,
-n - 1 in the denominator, as is usual for CV figures).
+n - 1 in the denominator, as is usual for CV figures). A result may hold
+fewer folds than were planned (a run stopped part-way); its figures are
+then those of the folds done, and none at all before the first.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ class CVResult:
 
     @property
     def mean(self) -> float:
+        """Mean accuracy over the folds; nan before the first fold."""
+        if not self.folds:
+            return float("nan")
         return float(np.mean(self.accuracies))
 
     @property
@@ -60,10 +65,11 @@ class CVResult:
         return float(np.std(self.accuracies, ddof=1))
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready figures; the mean is None before the first fold."""
         return {
             "protocol": self.protocol,
-            "mean_accuracy": self.mean,
-            "std_accuracy": self.std,
+            "mean_accuracy": self.mean if self.folds else None,
+            "std_accuracy": self.std if self.folds else None,
             "folds": [vars(f) for f in self.folds],
         }
 

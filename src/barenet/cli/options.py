@@ -94,6 +94,14 @@ def given_options(
     return frozenset(d for d in dests if getattr(probe, d) is not unset)
 
 
+def path(text: str) -> Path:
+    """A path that is not empty (``Path("")`` would mean the current
+    folder)."""
+    if not text:
+        raise argparse.ArgumentTypeError("expected a path, got ''")
+    return Path(text)
+
+
 def _float(text: str) -> float:
     try:
         value = float(text)

@@ -22,29 +22,91 @@ forward pass, back-propagation), ``optim`` (update rules), ``training``
 (loaders and the download cache), ``io`` (model files), ``images`` (pictures
 made ready for a network), ``prediction`` (reading pictures), ``plots``
 and ``terminal`` (figures), ``cli`` (the ``barenet`` command).
+
+Each name is imported from its module when first used: ``import barenet``
+itself loads nothing heavy.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-from barenet.data import Dataset, load_semeion, one_hot
-from barenet.errors import (
-    BarenetError,
-    ConfigError,
-    DataError,
-    ImageError,
-    ModelFileError,
-)
-from barenet.evaluation import accuracy, exact_match, holdout_split
-from barenet.images import preprocess
-from barenet.io import load_model, save_model
-from barenet.network import Network
-from barenet.prediction import ImagePrediction, predict_image
-from barenet.training import History, TrainConfig, train
+import importlib
+import importlib.util
+from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("barenet")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
+if TYPE_CHECKING:
+    from barenet.data import Dataset, load_semeion, one_hot
+    from barenet.errors import (
+        BarenetError,
+        ConfigError,
+        DataError,
+        ImageError,
+        ModelFileError,
+    )
+    from barenet.evaluation import accuracy, exact_match, holdout_split
+    from barenet.images import preprocess
+    from barenet.io import load_model, save_model
+    from barenet.network import Network
+    from barenet.prediction import ImagePrediction, predict_image
+    from barenet.training import History, TrainConfig, train
+
+    __version__: str
+
+# Each public name, and the module it comes from. They are imported when
+# first used, so that ``import barenet`` (and so the ``barenet`` command's
+# start, and Ctrl-C during it) costs almost nothing.
+_HOMES = {
+    "Dataset": "data",
+    "load_semeion": "data",
+    "one_hot": "data",
+    "BarenetError": "errors",
+    "ConfigError": "errors",
+    "DataError": "errors",
+    "ImageError": "errors",
+    "ModelFileError": "errors",
+    "accuracy": "evaluation",
+    "exact_match": "evaluation",
+    "holdout_split": "evaluation",
+    "preprocess": "images",
+    "load_model": "io",
+    "save_model": "io",
+    "Network": "network",
+    "ImagePrediction": "prediction",
+    "predict_image": "prediction",
+    "History": "training",
+    "TrainConfig": "training",
+    "train": "training",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, a submodule (``barenet.plots``) or ``__version__``,
+    imported on first use."""
+    if name == "__version__":
+        value: Any = _version()
+    elif name in _HOMES:
+        value = getattr(
+            importlib.import_module(f"barenet.{_HOMES[name]}"), name
+        )
+    elif importlib.util.find_spec(f"barenet.{name}") is not None:
+        value = importlib.import_module(f"barenet.{name}")
+    else:
+        raise AttributeError(f"module 'barenet' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES, "__version__"})
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("barenet")
+    except PackageNotFoundError:  # a source tree that is not installed
+        return "0+unknown"
+
 
 __all__ = [
     "BarenetError",

@@ -17,13 +17,18 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 from typing import Any, TextIO
 
-from barenet.cli import bench, cv, evaluate, predict, serve, train
 from barenet.cli.options import HelpFormatter, given_options
 from barenet.errors import BarenetError
 
-SUBCOMMANDS = (train, cv, evaluate, predict, serve, bench)
+
+def subcommands() -> tuple[ModuleType, ...]:
+    """The subcommand modules, in the order ``--help`` lists them."""
+    from barenet.cli import bench, cv, evaluate, predict, serve, train
+
+    return (train, cv, evaluate, predict, serve, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         parser_class=_CommandParser,
     )
-    for module in SUBCOMMANDS:
+    for module in subcommands():
         module.add_parser(commands)
     return parser
 
@@ -60,6 +65,15 @@ class _CommandParser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # while starting, before a command runs
+        print("barenet: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    """``main``, less Ctrl-C before a command has started."""
     _tolerant_stdout()
     parser = build_parser()
     words = sys.argv[1:] if argv is None else list(argv)

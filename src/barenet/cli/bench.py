@@ -20,7 +20,6 @@ from typing import Any
 
 from barenet.bench.contenders import CONTENDERS
 from barenet.bench.experiments import EXPERIMENTS
-from barenet.bench.report import comparison_table, plot_scaling, scaling_table
 from barenet.bench.runner import available, compare, scaling
 from barenet.cli.options import positive_int
 from barenet.errors import ConfigError
@@ -99,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace, name: str, out: Path, log: Any) -> None:
+    from barenet.bench.report import comparison_table  # imports matplotlib
+
     experiment = EXPERIMENTS[name]
     wanted = args.contenders or list(CONTENDERS)
     if experiment.optimizer != "sgd":
@@ -118,6 +119,8 @@ def _compare(args: argparse.Namespace, name: str, out: Path, log: Any) -> None:
 
 
 def _scaling(args: argparse.Namespace, out: Path, log: Any) -> None:
+    from barenet.bench.report import plot_scaling, scaling_table
+
     wanted = args.contenders or ["barenet", "torch"]
     contenders = _installed(
         [c for c in wanted if c in ("barenet", "torch")],

@@ -52,12 +52,6 @@ from barenet.evaluation import Evaluation, evaluate
 from barenet.heldout import rebuild
 from barenet.io import load_model
 from barenet.network import Network
-from barenet.plots import (
-    first_layer_images,
-    plot_confusion,
-    plot_gallery,
-    plot_weights,
-)
 from barenet.runs import environment, write_report
 
 
@@ -320,6 +314,14 @@ def _write(
     args: argparse.Namespace,
 ) -> list[str]:
     """Write the report, the text tables and the pictures; their names."""
+    # matplotlib takes a second to import: only here is it needed.
+    from barenet.plots import (
+        first_layer_images,
+        plot_confusion,
+        plot_gallery,
+        plot_weights,
+    )
+
     data = chosen.data
     report = {
         "command": "evaluate",

@@ -221,7 +221,7 @@ def test_paths_the_terminal_cannot_show_are_escaped(tmp_path):
 def test_a_failed_run_leaves_no_empty_folder(tmp_path):
     result = run_cli("train", "--test-size", "1593", cwd=tmp_path)
     assert result.returncode == 1
-    assert "test size 1593 gives 1593 test rows out of 1593" in result.stderr
+    assert "--test-size 1593 gives 1593 test rows out of 1593" in result.stderr
     assert list((tmp_path / "runs").iterdir()) == []
 
 

@@ -119,23 +119,171 @@ def test_divergence_in_the_first_epoch_says_so(tmp_path, capsys):
         (["--optimizer", "rmsprop"], "argument --optimizer: invalid choice"),
         (["--batch-size", "0"], "argument --batch-size: must be at least 1"),
         (["--dtype", "float16"], "argument --dtype: invalid choice: 'float16'"),
+        (
+            ["--momentum", "1.5"],
+            "argument --momentum: must be at least 0 and less than 1, got 1.5",
+        ),
+        (
+            ["--max-shift", "-1"],
+            "argument --max-shift: must be 0 or more, got -1",
+        ),
+        (
+            ["--max-rotation", "200"],
+            "argument --max-rotation: must be 0 to 180 degrees, got 200",
+        ),
+        (
+            ["--max-scale", "1"],
+            "argument --max-scale: must be at least 0 and less than 1, got 1",
+        ),
     ],
 )
-def test_bad_training_options_exit_2(args, message, capsys):
+@pytest.mark.parametrize("command", [["train"], ["cv", "5x2"]])
+def test_bad_training_options_exit_2(command, args, message, capsys):
     with pytest.raises(SystemExit) as info:
-        main(["train", *args])
+        main([*command, *args])
     assert info.value.code == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"barenet {command[0]}: error: {message}" in err
 
 
-def test_patience_without_validation_is_one_line(tmp_path, capsys):
-    status = main(
-        ["train", "--patience", "3", "--out", str(tmp_path / "r"), "--quiet"]
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--patience", "3"],
+            "--patience stops training when the validation cost stops "
+            "falling, but there is no validation split: add --validation 0.1 "
+            "(a fraction of the training rows), or drop --patience",
+        ),
+        (
+            ["--momentum", "0.5"],
+            "--momentum would change nothing: it is the mu of --optimizer "
+            "momentum and nesterov, and this run uses --optimizer sgd (from "
+            "--preset seed); add --optimizer momentum, or drop --momentum",
+        ),
+        (
+            ["--preset", "best", "--momentum", "0.5"],
+            "--momentum would change nothing: it is the mu of --optimizer "
+            "momentum and nesterov, and this run uses --optimizer adam (from "
+            "--preset best); add --optimizer momentum, or drop --momentum",
+        ),
+        (
+            ["--optimizer", "adam", "--weight-decay", "0.01"],
+            "--weight-decay would change nothing: it is the decoupled weight "
+            "decay of --optimizer adamw, and this run uses --optimizer adam; "
+            "add --optimizer adamw (--l2 penalises the weights under any "
+            "optimizer), or drop --weight-decay",
+        ),
+        (
+            ["--step-size", "10"],
+            "--step-size would change nothing: it spaces the decays of "
+            "--schedule step, and this run uses --schedule constant (from "
+            "--preset seed); add --schedule step, or drop --step-size",
+        ),
+        (
+            ["--schedule", "cosine", "--plateau-patience", "3"],
+            "--plateau-patience would change nothing: it belongs to "
+            "--schedule plateau, and this run uses --schedule cosine; add "
+            "--schedule plateau, or drop --plateau-patience",
+        ),
+        (
+            ["--max-shift", "1"],
+            "--max-shift would change nothing: it shapes augmented images, "
+            "and augmentation is off (from --preset seed); add --augment, or "
+            "drop --max-shift",
+        ),
+        (
+            ["--preset", "best", "--no-augment", "--max-scale", "0.2"],
+            "--max-scale would change nothing: it shapes augmented images, "
+            "and augmentation is off; add --augment, or drop --max-scale",
+        ),
+        (
+            ["--hidden", "--dropout", "0.2"],
+            "--dropout would change nothing: it drops units of the dense "
+            "hidden layers, and the network has none; add --hidden N, or "
+            "drop --dropout",
+        ),
+        (
+            ["--hidden", "--activation", "relu"],
+            "--activation would change nothing: the network has no hidden or "
+            "convolutional layers; add --hidden N, or drop --activation",
+        ),
+    ],
+)
+@pytest.mark.parametrize("command", [["train"], ["cv", "5x2"]])
+def test_options_that_change_nothing_are_refused_by_their_flags(
+    command, args, message, tmp_path, capsys
+):
+    out = ["--out", str(tmp_path / "r")]
+    assert main([*command, *args, *out]) == 1
+    assert capsys.readouterr().err == (
+        f"barenet {command[0]}: error: {message}\n"
     )
-    assert status == 1
-    assert capsys.readouterr().err.startswith(
-        "barenet train: error: early stopping (patience) watches a validation"
-    )
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["--preset", "best"],
+        ["--optimizer", "adam", "--weight-decay", "0"],  # 0: none at all
+        ["--hidden", "--dropout", "0"],
+        ["--optimizer", "nesterov", "--momentum", "0.5"],
+        ["--schedule", "plateau", "--plateau-patience", "2"],
+        ["--augment", "--max-shift", "1", "--max-scale", "0.1"],
+        ["--hidden", "--conv", "4:3", "--activation", "relu"],
+    ],
+)
+def test_presets_and_options_that_count_are_accepted(args):
+    from barenet.cli import build_parser
+    from barenet.cli.training_options import recipe_from_args
+
+    parsed = build_parser().parse_args(["train", *args])
+    recipe_from_args(parsed).train.check()
+
+
+@pytest.fixture
+def table(tmp_path):
+    """A CSV table of 5 features: not images."""
+    rng = np.random.default_rng(0)
+    rows = ["a,b,c,d,e,label"]
+    rows += [
+        ",".join(f"{v:.3f}" for v in rng.random(5)) + f",{k % 3}"
+        for k in range(60)
+    ]
+    path = tmp_path / "table.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--augment"],
+            "--augment needs rows that are square images, and rows of 5 "
+            "features are not; drop --augment",
+        ),
+        (
+            ["--preset", "best", "--conv"],
+            "--augment (from --preset best) needs rows that are square "
+            "images, and rows of 5 features are not; add --no-augment",
+        ),
+        (
+            ["--test-size", "60"],
+            "--test-size 60 gives 60 test rows out of 60; it must leave at "
+            "least one row for testing and one for training; give a smaller "
+            "--test-size",
+        ),
+    ],
+)
+def test_what_the_data_refuses_is_said_in_flags(
+    args, message, table, tmp_path, capsys
+):
+    out = ["--out", str(tmp_path / "r"), "--epochs", "1", "--quiet"]
+    assert main(["train", "--csv", str(table), *args, *out]) == 1
+    assert capsys.readouterr().err == f"barenet train: error: {message}\n"
 
 
 def test_dtype_float32_trains_saves_and_reports_float32(tmp_path, capsys):

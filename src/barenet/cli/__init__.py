@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Any, TextIO
 
+from barenet.cli.messages import in_flags
 from barenet.cli.options import HelpFormatter, given_options
 from barenet.errors import BarenetError
 
@@ -84,7 +85,8 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         status: int = args.run(args)
     except BarenetError as exc:
-        print(f"barenet {args.command}: error: {exc}", file=sys.stderr)
+        message = in_flags(str(exc), args)
+        print(f"barenet {args.command}: error: {message}", file=sys.stderr)
         return 1
     except MemoryError:
         print(

@@ -4,6 +4,12 @@ Every option starts from a preset (``--preset seed``, the default, or
 ``--preset best``); an option given on the command line overrides the
 preset's value. The options map one to one onto ``barenet.recipes.Recipe``
 and ``barenet.training.TrainConfig``.
+
+Each option's type checks its value's range, so a bad value is a usage
+error that names the flag. An option that would change nothing (say
+``--momentum`` with ``--optimizer adam``, or ``--max-shift`` without
+``--augment``) is refused, naming the setting that makes it idle, rather
+than silently recorded in the report as if it had counted.
 """
 
 from __future__ import annotations
@@ -21,17 +27,39 @@ from barenet.cli.options import (
     positive_float,
     positive_int,
 )
+from barenet.errors import ConfigError
 from barenet.functions import ACTIVATIONS, OUTPUTS
 from barenet.network import DTYPES, INITIALISATIONS, Network
 from barenet.optim import OPTIMIZERS, SCHEDULES
 from barenet.recipes import PRESETS, Recipe
+
+
+def _rate(text: str) -> float:
+    """A number in [0, 1)."""
+    value = non_negative_float(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(
+            f"must be at least 0 and less than 1, got {text}"
+        )
+    return value
+
+
+def _degrees(text: str) -> float:
+    """An angle in [0, 180] degrees."""
+    value = non_negative_float(text)
+    if value > 180:
+        raise argparse.ArgumentTypeError(
+            f"must be 0 to 180 degrees, got {text}"
+        )
+    return value
+
 
 # Options that set a field of TrainConfig: (flag, field, type, help).
 _TRAIN_FIELDS: list[tuple[str, str, Any, str]] = [
     ("--epochs", "epochs", positive_int, "epochs (full-batch: iterations)"),
     ("--lr", "lr", positive_float, "learning rate (base rate of a schedule)"),
     ("--l2", "l2", non_negative_float, "L2 strength lambda (weights only)"),
-    ("--momentum", "momentum", non_negative_float, "mu of momentum/nesterov"),
+    ("--momentum", "momentum", _rate, "mu of momentum/nesterov, in [0, 1)"),
     (
         "--weight-decay",
         "weight_decay",
@@ -39,18 +67,23 @@ _TRAIN_FIELDS: list[tuple[str, str, Any, str]] = [
         "decoupled weight decay of adamw (weights only)",
     ),
     ("--step-size", "step_size", positive_int, "epochs between step decays"),
-    ("--max-shift", "max_shift", int, "augmentation: largest shift, pixels"),
+    (
+        "--max-shift",
+        "max_shift",
+        non_negative_int,
+        "augmentation: largest shift, pixels",
+    ),
     (
         "--max-rotation",
         "max_rotation",
-        non_negative_float,
-        "augmentation: largest rotation, degrees",
+        _degrees,
+        "augmentation: largest rotation, degrees (0 to 180)",
     ),
     (
         "--max-scale",
         "max_scale",
-        non_negative_float,
-        "augmentation: largest relative change of size",
+        _rate,
+        "augmentation: largest relative change of size, in [0, 1)",
     ),
     (
         "--patience",
@@ -158,7 +191,12 @@ def add_training_options(p: argparse.ArgumentParser) -> None:
 
 
 def recipe_from_args(args: argparse.Namespace) -> Recipe:
-    """The preset named by ``--preset``, with the options given applied."""
+    """The preset named by ``--preset``, with the options given applied.
+
+    Raises ConfigError, in the command line's words, if early stopping has
+    no validation split to watch, or if an option given would change
+    nothing.
+    """
     recipe = copy.deepcopy(PRESETS[args.preset])
     given = vars(args)
     for name in ("hidden", "output", "init", "conv", "dtype"):
@@ -182,7 +220,82 @@ def recipe_from_args(args: argparse.Namespace) -> Recipe:
     if "batch_size" in given:
         changes["batch_size"] = given["batch_size"]
     recipe.train = dataclasses.replace(recipe.train, **changes)
+    _check_together(recipe, given, args.preset)
     return recipe
+
+
+def _check_together(recipe: Recipe, given: dict[str, Any], preset: str) -> None:
+    """Refuse settings that do not fit together, naming their flags."""
+    t = recipe.train
+
+    def setting(flag: str, value: object) -> str:
+        """'--optimizer adam', and where it came from if not typed."""
+        typed = flag.removeprefix("--").replace("-", "_") in given
+        return f"{flag} {value}" + (
+            "" if typed else f" (from --preset {preset})"
+        )
+
+    if t.patience is not None and not t.validation:
+        raise ConfigError(
+            "--patience stops training when the validation cost stops "
+            "falling, but there is no validation split: add --validation "
+            "0.1 (a fraction of the training rows), or drop --patience"
+        )
+    optimizer = setting("--optimizer", t.optimizer)
+    schedule = setting("--schedule", t.schedule)
+    augment = "" if "augment" in given else f" (from --preset {preset})"
+    # For each option: whether it is idle, why, and how to make it count.
+    idle = {
+        "momentum": (
+            t.optimizer not in ("momentum", "nesterov"),
+            "it is the mu of --optimizer momentum and nesterov, and this "
+            f"run uses {optimizer}",
+            "add --optimizer momentum",
+        ),
+        "weight_decay": (
+            t.optimizer != "adamw" and t.weight_decay != 0,
+            "it is the decoupled weight decay of --optimizer adamw, and "
+            f"this run uses {optimizer}",
+            "add --optimizer adamw (--l2 penalises the weights under any "
+            "optimizer)",
+        ),
+        "step_size": (
+            t.schedule != "step",
+            "it spaces the decays of --schedule step, and this run uses "
+            f"{schedule}",
+            "add --schedule step",
+        ),
+        "plateau_patience": (
+            t.schedule != "plateau",
+            f"it belongs to --schedule plateau, and this run uses {schedule}",
+            "add --schedule plateau",
+        ),
+        **{
+            name: (
+                not t.augment,
+                f"it shapes augmented images, and augmentation is off{augment}",
+                "add --augment",
+            )
+            for name in ("max_shift", "max_rotation", "max_scale")
+        },
+        "dropout": (
+            not recipe.hidden and t.dropout != 0,
+            "it drops units of the dense hidden layers, and the network has "
+            "none",
+            "add --hidden N",
+        ),
+        "activation": (
+            not recipe.hidden and not recipe.conv,
+            "the network has no hidden or convolutional layers",
+            "add --hidden N",
+        ),
+    }
+    for name, (unused, why, fix) in idle.items():
+        if name in given and unused:
+            flag = "--" + name.replace("_", "-")
+            raise ConfigError(
+                f"{flag} would change nothing: {why}; {fix}, or drop {flag}"
+            )
 
 
 def describe_network(net: Network) -> str:
@@ -225,13 +338,3 @@ def _conv_layer(text: str) -> tuple[int, int]:
 
 def _batch_size(text: str) -> int | None:
     return None if text == "full" else positive_int(text)
-
-
-def _rate(text: str) -> float:
-    """A number in [0, 1)."""
-    value = non_negative_float(text)
-    if value >= 1:
-        raise argparse.ArgumentTypeError(
-            f"must be at least 0 and less than 1, got {text}"
-        )
-    return value

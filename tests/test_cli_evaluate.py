@@ -151,7 +151,8 @@ def test_a_model_without_a_record_of_its_data(tmp_path, capsys):
     assert "does not say which data it was trained on" in err
     assert "--dataset NAME or --csv PATH" in err
     assert main(["evaluate", str(model), "--dataset", "semeion"]) == 0
-    assert (tmp_path / "evaluation" / "weights.png").read_bytes()[:8] == PNG
+    weights = tmp_path / "evaluation-semeion" / "weights.png"
+    assert weights.read_bytes()[:8] == PNG
 
 
 def test_an_older_model_file_is_rebuilt_from_its_settings(
@@ -217,3 +218,42 @@ def test_mistakes_are_one_line(trained, tmp_path, capsys):
     assert "--label chooses the label column" in capsys.readouterr().err
     assert main(["evaluate", str(tmp_path / "none.npz")]) == 1
     assert "no model file at" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("where", ["afile", "afile/sub"])
+def test_a_bad_out_is_refused_before_anything_is_measured(
+    where, trained, tmp_path, capsys
+):
+    (tmp_path / "afile").write_text("x")
+    out = tmp_path / where
+    model = str(trained / "model.npz")
+    capsys.readouterr()
+    assert main(["evaluate", model, "--out", str(out)]) == 1
+    printed = capsys.readouterr()
+    assert printed.out == ""  # no figures printed for nothing
+    why = "is a file" if where == "afile" else f"is under the file {out.parent}"
+    assert printed.err == (
+        f"barenet evaluate: error: --out {out} {why}; give a folder\n"
+    )
+
+
+def test_each_kind_of_rows_gets_its_own_folder(trained, tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(trained, run, ignore=shutil.ignore_patterns("evaluation*"))
+    model = str(run / "model.npz")
+    assert main(["evaluate", model]) == 0
+    held_out = (run / "evaluation" / "evaluation.json").read_bytes()
+    assert main(["evaluate", model, "--all"]) == 0
+    assert main(["evaluate", model, "--dataset", "semeion"]) == 0
+    out = capsys.readouterr().out
+    # --all did not replace the figures of the rows the model never saw.
+    assert (run / "evaluation" / "evaluation.json").read_bytes() == held_out
+    every = json.loads((run / "evaluation-all" / "evaluation.json").read_text())
+    assert every["n_rows"] == 1593
+    # Its own data named by --dataset: the test rows, as the help says.
+    own = json.loads(
+        (run / "evaluation-semeion" / "evaluation.json").read_text()
+    )
+    assert own["n_rows"] == 100
+    assert "Data: semeion, 100 rows (the model's test rows" in out
+    assert f"Wrote 5 files to {run / 'evaluation-all'}/:" in out

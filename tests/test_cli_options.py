@@ -327,3 +327,18 @@ def test_threads_limits_the_matrix_products_while_training(
     assert main(args) == 0
     assert seen and set(seen) == {1}
     assert json.loads((out / "report.json").read_text())["threads"] == 1
+
+
+def test_the_network_line_puts_the_input_before_the_convolutions():
+    from barenet.cli.training_options import describe_network
+
+    net = Network(
+        [256, 256, 10],
+        activation="relu",
+        output="softmax",
+        conv=[(32, 5), (64, 3)],
+        seed=0,
+    )
+    assert describe_network(net) == (
+        "256-conv32x5-conv64x3-256-10, relu hidden units, softmax output"
+    )

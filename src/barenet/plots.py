@@ -28,7 +28,8 @@ from barenet.training import History
 
 
 def plot_cost(history: History, path: str | os.PathLike[str]) -> None:
-    """Training cost against iteration, as the seed plots it."""
+    """Training cost against iteration (epoch, with mini-batches), as the
+    seed plots it."""
     fig = Figure(figsize=(6, 4), layout="constrained")
     ax = fig.add_subplot()
     epochs = np.arange(1, len(history["cost"]) + 1)
@@ -36,7 +37,7 @@ def plot_cost(history: History, path: str | os.PathLike[str]) -> None:
     if "validation_cost" in history:
         ax.plot(epochs, history["validation_cost"], label="validation cost")
         ax.legend()
-    ax.set_xlabel("iteration")
+    ax.set_xlabel(_steps(history))
     ax.set_ylabel("cost J")
     ax.set_title("Training cost")
     ax.grid(alpha=0.3)
@@ -44,7 +45,8 @@ def plot_cost(history: History, path: str | os.PathLike[str]) -> None:
 
 
 def plot_accuracy(history: History, path: str | os.PathLike[str]) -> None:
-    """Test accuracy against iteration: argmax, and the seed's exact match."""
+    """Test accuracy against iteration (epoch, with mini-batches): argmax,
+    and the seed's exact match."""
     fig = Figure(figsize=(6, 4), layout="constrained")
     ax = fig.add_subplot()
     n = len(history)
@@ -58,12 +60,18 @@ def plot_accuracy(history: History, path: str | os.PathLike[str]) -> None:
         if name in history:
             ax.plot(epochs, history[name], label=label)
     ax.set_ylim(0, 1)
-    ax.set_xlabel("iteration")
+    ax.set_xlabel(_steps(history))
     ax.set_ylabel("accuracy")
     ax.set_title("Accuracy on held-out digits")
     ax.legend(loc="lower right")
     ax.grid(alpha=0.3)
     _save(fig, path)
+
+
+def _steps(history: History) -> str:
+    """What the x-axis counts: the seed's full-batch iterations, or epochs
+    of several mini-batch steps each."""
+    return "iteration" if history.steps_per_epoch in (None, 1) else "epoch"
 
 
 def plot_digits(

@@ -287,6 +287,9 @@ class History:
     whose end the weights were put back to (0: the weights the run started
     from), or None if no weights of the run give finite outputs on the
     training rows; ``interrupted`` is True when ``stop`` ended it.
+    ``steps_per_epoch`` is the number of gradient steps in an epoch (1
+    with full batches, when an epoch is the seed's iteration), or None
+    before the first epoch.
     ``state`` is where training stopped (a ``TrainState``), for
     ``train(..., resume=history.state)``; its own ``history`` holds every
     epoch since the run began, while a resumed call's History holds the
@@ -302,6 +305,7 @@ class History:
     state: TrainState | None = None
     kept_epoch: int | None = None
     diverged_epoch: int | None = None
+    steps_per_epoch: int | None = None
 
     def append(self, figures: dict[str, float]) -> None:
         """Record one epoch's figures."""
@@ -724,6 +728,7 @@ class _Run:
             )
         costs = self.costs
         n_steps = _n_batches(X.shape[0], config.batch_size)
+        self.history.steps_per_epoch = n_steps
         batches = _batches(
             X, Y, w, config.batch_size, self.shuffle_rng, skip=self.step
         )
@@ -887,6 +892,7 @@ def _joined(past: History, now: History) -> History:
         interrupted=now.interrupted,
         kept_epoch=now.kept_epoch,
         diverged_epoch=now.diverged_epoch,
+        steps_per_epoch=now.steps_per_epoch or past.steps_per_epoch,
     )
 
 

@@ -7,13 +7,17 @@ was trained. Its file records the data set (name, file, SHA-256) and how
 the test rows were chosen; the command loads the same data, rebuilds
 those rows and checks, by their SHA-256, that they are the same
 (``barenet.heldout``). ``--data`` names a local copy of that data.
-``--dataset`` or ``--csv`` measure the model on other data instead, on
-every row, and ``--all`` measures every row of its own data (rows it
-learned from included, so the figures flatter it).
+``--dataset`` or ``--csv`` name the data instead: every row of data that
+is not the model's own is measured, and of its own data (the same
+SHA-256), the test rows as above. ``--all`` measures every row of the
+data, the rows it learned from included (so the figures flatter it).
 
 It prints the accuracy, each class's precision and recall and the
-confusion matrix, and writes into a folder (``--out``, by default
-``evaluation/`` beside the model):
+confusion matrix, and writes into a folder beside the model named after
+what was measured (``evaluation/`` for its test rows, ``evaluation-all/``
+with ``--all``, ``evaluation-NAME/`` for ``--dataset NAME`` or ``--csv
+NAME.csv``), or into ``--out DIR``, which is checked before anything is
+measured:
 
     evaluation.json    every figure, per class, and the confusion matrix
     confusion.txt      the per-class table and the confusion matrix
@@ -66,13 +70,15 @@ def add_parser(commands: Any) -> None:
     source.add_argument(
         "--dataset",
         choices=DATASETS,
-        help="measure on this data set instead, every row",
+        help="measure on this data set: every row, or, if it is the data "
+        "the model was trained on, its test rows",
     )
     source.add_argument(
         "--csv",
         type=Path,
         metavar="PATH",
-        help="measure on this CSV table instead, every row",
+        help="measure on this CSV table: every row, or, if it is the table "
+        "the model was trained on, its test rows",
     )
     p.add_argument(
         "--label",
@@ -91,13 +97,16 @@ def add_parser(commands: Any) -> None:
     p.add_argument(
         "--all",
         action="store_true",
-        help="measure every row of the data, not only the test rows",
+        help="measure every row of the data, the rows the model learned "
+        "from included",
     )
     p.add_argument(
         "--out",
         type=Path,
         metavar="DIR",
-        help="folder for the files (default: evaluation/ beside the model)",
+        help="folder for the files (default: beside the model, "
+        "evaluation/ for its test rows, evaluation-all/ with --all, "
+        "evaluation-NAME/ for --dataset NAME or --csv NAME.csv)",
     )
     p.add_argument(
         "--max-shown",
@@ -120,6 +129,7 @@ class _Rows:
 
 
 def run(args: argparse.Namespace) -> int:
+    out = _out_dir(args)
     net = load_model(args.model)
     print(f"Model: {args.model} ({describe_network(net)})")
     chosen = _rows(net, args)
@@ -132,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     names = class_names(net.info, net.n_outputs)
     _print_figures(net, result, names)
 
-    out = _out_dir(args)
+    _make(out)
     files = _write(out, net, result, names, chosen, args)
     print(f"\nWrote {len(files)} files to {out}/:")
     for name in files:
@@ -293,16 +303,43 @@ def _recorded_accuracy(net: Network) -> float | None:
 
 
 def _out_dir(args: argparse.Namespace) -> Path:
-    out: Path = args.out or args.model.parent / "evaluation"
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {out} is a file; give a folder")
+    """The folder for the files; refused at once if it cannot be one."""
+    if args.out is not None:
+        out: Path = args.out
+    else:
+        out = args.model.parent / _default_folder(args)
+    # The folder itself, or the nearest part of its path that exists,
+    # must be a folder.
+    there = next((p for p in (out, *out.parents) if p.exists()), Path("."))
+    if not there.is_dir():
+        where = "is a file" if there == out else f"is under the file {there}"
+        if args.out is not None:
+            raise ConfigError(f"--out {out} {where}; give a folder")
+        raise ConfigError(
+            f"the folder {out} {where}; name another with --out DIR"
+        )
+    return out
+
+
+def _default_folder(args: argparse.Namespace) -> str:
+    """evaluation, evaluation-all, or evaluation-NAME after the data."""
+    if args.all:
+        return "evaluation-all"
+    if args.dataset is not None:
+        return f"evaluation-{args.dataset}"
+    if args.csv is not None:
+        return f"evaluation-{args.csv.stem}"
+    return "evaluation"
+
+
+def _make(out: Path) -> None:
+    """Create the folder for the files."""
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(
             f"cannot create the folder {out}: {exc.strerror or exc}"
         ) from None
-    return out
 
 
 def _write(

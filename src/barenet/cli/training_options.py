@@ -299,9 +299,16 @@ def _check_together(recipe: Recipe, given: dict[str, Any], preset: str) -> None:
 
 
 def describe_network(net: Network) -> str:
-    """'256-30-20-10, sigmoid units', or the activations and output named."""
-    conv = "".join(f"conv{f}x{k}-" for f, k in net.conv)
-    shape = conv + "-".join(map(str, net.sizes))
+    """'256-30-20-10, sigmoid units', or the activations and output named.
+
+    The input's width comes first; convolutional layers follow it, as
+    conv32x5 (32 filters of 5x5 pixels), before the dense layers:
+    '256-conv32x5-conv64x3-256-10'.
+    """
+    layers = [str(net.sizes[0])]
+    layers += [f"conv{f}x{k}" for f, k in net.conv]
+    layers += [str(n) for n in net.sizes[1:]]
+    shape = "-".join(layers)
     kinds = set(net.activations) | {net.output.name}
     if len(kinds) == 1:
         text = f"{shape}, {kinds.pop()} units"

@@ -30,10 +30,13 @@ itself loads nothing heavy.
 from __future__ import annotations
 
 import importlib
-import importlib.util
-from typing import TYPE_CHECKING, Any
 
+# Not typing.TYPE_CHECKING: importing typing would cost more than all the
+# rest of this module (type checkers read any name TYPE_CHECKING as True).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from barenet.data import Dataset, load_semeion, one_hot
     from barenet.errors import (
         BarenetError,
@@ -87,12 +90,18 @@ def __getattr__(name: str) -> Any:
         value = getattr(
             importlib.import_module(f"barenet.{_HOMES[name]}"), name
         )
-    elif importlib.util.find_spec(f"barenet.{name}") is not None:
+    elif _is_submodule(name):
         value = importlib.import_module(f"barenet.{name}")
     else:
         raise AttributeError(f"module 'barenet' has no attribute {name!r}")
     globals()[name] = value
     return value
+
+
+def _is_submodule(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(f"barenet.{name}") is not None
 
 
 def __dir__() -> list[str]:

@@ -227,6 +227,27 @@ def recipe_from_args(args: argparse.Namespace) -> Recipe:
 def _check_together(recipe: Recipe, given: dict[str, Any], preset: str) -> None:
     """Refuse settings that do not fit together, naming their flags."""
     t = recipe.train
+    if t.patience is not None and not t.validation:
+        raise ConfigError(
+            "--patience stops training when the validation cost stops "
+            "falling, but there is no validation split: add --validation "
+            "0.1 (a fraction of the training rows), or drop --patience"
+        )
+    idle = _idle_options(recipe, given, preset)
+    for name, (unused, why, fix) in idle.items():
+        if name in given and unused:
+            flag = "--" + name.replace("_", "-")
+            raise ConfigError(
+                f"{flag} would change nothing: {why}; {fix}, or drop {flag}"
+            )
+
+
+def _idle_options(
+    recipe: Recipe, given: dict[str, Any], preset: str
+) -> dict[str, tuple[bool, str, str]]:
+    """For each option that only some settings use: (whether this run
+    leaves it idle, why, how to make it count)."""
+    t = recipe.train
 
     def setting(flag: str, value: object) -> str:
         """'--optimizer adam', and where it came from if not typed."""
@@ -235,17 +256,10 @@ def _check_together(recipe: Recipe, given: dict[str, Any], preset: str) -> None:
             "" if typed else f" (from --preset {preset})"
         )
 
-    if t.patience is not None and not t.validation:
-        raise ConfigError(
-            "--patience stops training when the validation cost stops "
-            "falling, but there is no validation split: add --validation "
-            "0.1 (a fraction of the training rows), or drop --patience"
-        )
     optimizer = setting("--optimizer", t.optimizer)
     schedule = setting("--schedule", t.schedule)
     augment = "" if "augment" in given else f" (from --preset {preset})"
-    # For each option: whether it is idle, why, and how to make it count.
-    idle = {
+    return {
         "momentum": (
             t.optimizer not in ("momentum", "nesterov"),
             "it is the mu of --optimizer momentum and nesterov, and this "
@@ -290,12 +304,6 @@ def _check_together(recipe: Recipe, given: dict[str, Any], preset: str) -> None:
             "add --hidden N",
         ),
     }
-    for name, (unused, why, fix) in idle.items():
-        if name in given and unused:
-            flag = "--" + name.replace("_", "-")
-            raise ConfigError(
-                f"{flag} would change nothing: {why}; {fix}, or drop {flag}"
-            )
 
 
 def describe_network(net: Network) -> str:

@@ -622,22 +622,51 @@ def resize(
     """Resample ``image`` to (height, width) by area averaging.
 
     Each output pixel is the mean of the input over the area it covers,
-    shrinking and enlarging alike; as matrices, R_rows @ image @ R_cols.T.
+    shrinking and enlarging alike. One axis is resampled, then the other
+    (``_area_means``); the one that leaves the smaller image in between
+    goes first, so the work and memory grow with the input's pixels plus
+    the output's, whatever the aspect ratio (a 2,000,000x1 strip too).
+    The result stays within the input's range: values in 0..1 stay there.
     """
-    return _area_weights(height, image.shape[0]) @ (
-        image @ _area_weights(width, image.shape[1]).T
-    )
+    rows, cols = image.shape
+    if height * cols <= rows * width:
+        out = _area_means(_area_means(image, height, 0), width, 1)
+    else:
+        out = _area_means(_area_means(image, width, 1), height, 0)
+
+    # A mean lies between the smallest and largest values it averages;
+    # rounding can step just past them (1.0000000000000002), so clip.
+    return np.clip(out, image.min(), image.max())
 
 
-def _area_weights(n_out: int, n_in: int) -> NDArray[np.float64]:
-    """(n_out, n_in) matrix: share of output pixel i that input pixel j covers."""
+def _area_means(
+    values: NDArray[np.float64], n_out: int, axis: int
+) -> NDArray[np.float64]:
+    """Means of ``values`` along ``axis`` over ``n_out`` equal spans.
+
+    Input pixel j covers [j, j + 1] and output pixel i the span
+    [e_i, e_i+1] with e_i = i * n_in / n_out. Output i is the mean of the
+    input pixels the span overlaps, each weighted by the overlap. Only
+    overlapping pairs (i, j) are formed, at most n_in + n_out of them: a
+    matrix of every pair would grow with n_in times n_out.
+    """
+    v = np.moveaxis(values, axis, -1)
+    n_in = v.shape[-1]
     edges = np.linspace(0.0, n_in, n_out + 1)
-    starts = np.arange(n_in)
-    overlap = np.minimum(edges[1:, None], starts + 1.0) - np.maximum(
-        edges[:-1, None], starts
-    )
-    weights = np.clip(overlap, 0.0, None)
-    return weights / weights.sum(axis=1, keepdims=True)
+
+    # The input pixels first[i] .. last[i] that output pixel i overlaps.
+    first = np.floor(edges[:-1]).astype(np.intp)
+    last = np.minimum(np.ceil(edges[1:]).astype(np.intp), n_in) - 1
+    counts = last - first + 1
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    i = np.repeat(np.arange(n_out), counts)
+    j = first[i] + np.arange(counts.sum()) - starts[i]
+
+    # Each pair's share of output i's span, then the weighted sums.
+    overlap = np.minimum(edges[i + 1], j + 1.0) - np.maximum(edges[i], j)
+    share = overlap / np.add.reduceat(overlap, starts)[i]
+    means = np.add.reduceat(v[..., j] * share, starts, axis=-1)
+    return np.moveaxis(means, -1, axis)
 
 
 def _geometry(kind: str) -> Geometry:

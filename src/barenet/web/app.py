@@ -30,25 +30,34 @@ other than those above, malformed JSON or an image that does not decode,
 an image over ``MAX_IMAGE_PIXELS``, the wrong number of pixels or
 features, a picture for a model of a table, or a blank drawing.
 Interactive API pages (``/docs``) are off: their scripts would come from
-a CDN, and the page must work offline.
+a CDN, and the page must work offline. A fault in barenet itself is a
+500 with the same JSON body, its traceback in the log (``_LastResort``).
+
+Images are decoded at most ``DECODERS`` at a time; the others wait their
+turn without holding one of the worker threads that answer every other
+request, so the page and the model list stay quick under a burst of
+uploads.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
-import threading
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio.to_thread
 import numpy as np
+from anyio import CapacityLimiter
+from anyio.lowlevel import RunVar
 from fastapi import FastAPI, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from numpy.typing import NDArray
 from pydantic import ValidationError
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from barenet.data.base import class_names
@@ -75,10 +84,14 @@ its header before it is decoded. A small file can claim a huge image, and
 decoding takes some 80 bytes a pixel for a moment; a digit needs far fewer
 pixels than this."""
 
-_DECODING = threading.BoundedSemaphore(max(2, os.cpu_count() or 1))
+DECODERS = max(2, os.cpu_count() or 1)
 """Images decoded at once. Decoding is CPU work that takes tens of MB a
 request for a moment; more at once than there are cores only adds memory,
-so further requests wait their turn."""
+so further requests wait their turn (``_decoders``)."""
+
+_DECODERS: RunVar[CapacityLimiter] = RunVar("barenet_decoders")
+
+log = logging.getLogger("barenet.web")
 
 IMAGE_TYPES = ("image/png", "image/jpeg")
 JSON_TYPE = "application/json"
@@ -122,6 +135,7 @@ def create_app(catalog: ModelCatalog) -> FastAPI:
         redoc_url=None,
     )
     app.state.catalog = catalog
+    app.add_middleware(_LastResort)
     app.add_middleware(_SecurityHeaders)
     app.add_middleware(_HeadAsGet)
     app.add_exception_handler(ApiError, _api_error)
@@ -183,7 +197,22 @@ def _add_predict_route(app: FastAPI, catalog: ModelCatalog) -> None:
     async def predict(request: Request, model: ModelId = None) -> Prediction:
         kind = _media_type(request)
         body = await _read_body(request)
-        return await run_in_threadpool(_answer, catalog, model, kind, body)
+        # An image waits for a decoder without holding a worker thread, so
+        # the threads that answer every other request stay free.
+        decoders = _decoders() if kind in IMAGE_TYPES else None
+        return await anyio.to_thread.run_sync(
+            _answer, catalog, model, kind, body, limiter=decoders
+        )
+
+
+def _decoders() -> CapacityLimiter:
+    """The running event loop's limit on images decoded at once."""
+    try:
+        return _DECODERS.get()
+    except LookupError:
+        limiter = CapacityLimiter(DECODERS)
+        _DECODERS.set(limiter)
+        return limiter
 
 
 def _request_body() -> dict[str, Any]:
@@ -293,7 +322,10 @@ def _prediction(
     if seen is not None:
         assert loaded.input_shape is not None
         height, width = loaded.input_shape
-        picture = InputImage(width=width, height=height, pixels=seen.tolist())
+        # The schema promises 0..1: preprocessing keeps to it, and a pixel
+        # a rounding step past it must not turn an answer into an error.
+        pixels = np.clip(seen, 0.0, 1.0).tolist()
+        picture = InputImage(width=width, height=height, pixels=pixels)
     return Prediction(
         digit=best,
         label=labels[best],
@@ -382,14 +414,13 @@ def _read_image(body: bytes, loaded: LoadedModel) -> ImagePrediction:
     """An image file read as ``barenet predict`` reads it, with this model."""
     assert loaded.net is not None
     try:
-        with _DECODING:
-            return predict_image(
-                loaded.net,
-                body,
-                kind=loaded.preprocessing,
-                max_pixels=MAX_IMAGE_PIXELS,
-                name="the uploaded image",
-            )
+        return predict_image(
+            loaded.net,
+            body,
+            kind=loaded.preprocessing,
+            max_pixels=MAX_IMAGE_PIXELS,
+            name="the uploaded image",
+        )
     except BarenetError as exc:
         raise ApiError(422, str(exc)) from None
 
@@ -432,8 +463,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": "; ".join(parts)}, status_code=422)
 
 
-class _SecurityHeaders:
-    """ASGI middleware adding ``HEADERS`` to every answer."""
+class _HttpMiddleware:
+    """ASGI middleware for HTTP requests (``handle``); others pass as they are."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -441,10 +472,66 @@ class _SecurityHeaders:
     async def __call__(
         self, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "http":
+            await self.handle(scope, receive, send)
+        else:
             await self.app(scope, receive, send)
-            return
 
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one HTTP request, passing it on to ``self.app``."""
+        await self.app(scope, receive, send)
+
+
+class _LastResort(_HttpMiddleware):
+    """ASGI middleware: an unexpected error is a JSON 500, logged here.
+
+    Every refusal the API means is a 4xx raised where it is found; this is
+    the last line of defence against a fault in barenet itself. The
+    traceback goes to the log (logger ``barenet.web``), the client gets
+    ``{"detail": ...}`` like any other answer, and the connection stays
+    open for its next request, as it would not if the error reached the
+    server. A client that hung up mid-request is let go without a word:
+    nobody is left to answer.
+    """
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        sent = {"start": False, "end": False}
+
+        async def send_noted(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                sent["start"] = True
+            elif not message.get("more_body", False):
+                sent["end"] = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noted)
+        except ClientDisconnect:
+            return
+        except Exception:
+            log.exception(
+                "unexpected error answering %s %s",
+                scope["method"],
+                scope["path"],
+            )
+            if sent["start"] and not sent["end"]:
+                raise  # half an answer is out: only closing can end it
+            if not sent["start"]:
+                answer = JSONResponse({"detail": INTERNAL_ERROR}, 500)
+                await answer(scope, receive, send)
+
+
+INTERNAL_ERROR = (
+    "the server failed while answering this request: a fault in barenet, "
+    "not in the request. The server's log holds the details; please "
+    "report it"
+)
+
+
+class _SecurityHeaders(_HttpMiddleware):
+    """ASGI middleware adding ``HEADERS`` to every answer."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), *HEADERS]
@@ -453,7 +540,7 @@ class _SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-class _HeadAsGet:
+class _HeadAsGet(_HttpMiddleware):
     """ASGI middleware answering HEAD as GET, without the body.
 
     FastAPI's routes answer only the methods they name, so HEAD / would be
@@ -461,13 +548,8 @@ class _HeadAsGet:
     (Content-Length too), with no body. Routes without GET still say 405.
     """
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(
-        self, scope: Scope, receive: Receive, send: Send
-    ) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] != "HEAD":
             await self.app(scope, receive, send)
             return
 

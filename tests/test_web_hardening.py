@@ -1,0 +1,260 @@
+"""The web API under attack: odd pictures, odd folders, odd clients.
+
+Each test holds a fault once found by attacking ``barenet serve``: a
+drawing whose preprocessed pixels rounded past 1 (a 500), a thin strip
+of 2,000,000 pixels (seconds and gigabytes), image requests that held
+every worker thread while waiting to be decoded, unexpected errors that
+came back as plain text and closed the connection. The app is driven
+with FastAPI's test client, directly as an ASGI application (to send
+requests at once, or a client that hangs up), or by uvicorn in a thread
+on 127.0.0.1 (to see the connection itself).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import io
+import json
+import logging
+import socket
+import threading
+
+import anyio
+import numpy as np
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from PIL import Image
+
+import barenet.web.app as web_app
+from barenet.io import save_model
+from barenet.network import Network
+from barenet.web.app import DECODERS, create_app
+from barenet.web.catalog import ModelCatalog
+
+
+def png(grey):
+    """PNG bytes of grey levels (0 black, 1 white)."""
+    buffer = io.BytesIO()
+    Image.fromarray((255 * np.asarray(grey)).astype(np.uint8)).save(
+        buffer, "PNG"
+    )
+    return buffer.getvalue()
+
+
+def runs_with(tmp_path, *kinds):
+    """A runs folder with one small model of each kind (its data set)."""
+    widths = {"semeion": 256, "usps": 256, "mnist": 784}
+    runs = tmp_path / "runs"
+    for kind in kinds:
+        net = Network([widths[kind], 10], output="softmax", seed=1)
+        net.info = {"data": {"name": kind, "preprocessing": kind}}
+        (runs / kind).mkdir(parents=True)
+        save_model(net, runs / kind / "model.npz")
+    return runs
+
+
+def post_png(client, data, model):
+    return client.post(
+        "/api/predict",
+        content=data,
+        params={"model": model},
+        headers={"Content-Type": "image/png"},
+    )
+
+
+# -- answers always fit their schema ---------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["mnist", "usps"])
+def test_a_drawing_whose_mean_rounded_past_one_is_answered(tmp_path, kind):
+    grey = np.ones((81, 103))
+    grey[1:68, 1:90] = 0.0
+    app = create_app(ModelCatalog(runs_with(tmp_path, kind)))
+    with TestClient(app) as client:
+        answer = post_png(client, png(grey), kind)
+    assert answer.status_code == 200, answer.text
+    assert max(answer.json()["input"]["pixels"]) == 1.0
+
+
+def test_a_pixel_past_one_never_turns_an_answer_into_an_error(
+    tmp_path, monkeypatch
+):
+    """Whatever preprocessing gives, the answer's pixels are in 0..1."""
+    real = web_app.predict_image
+
+    def overshooting(*args, **kwargs):
+        guess = real(*args, **kwargs)
+        guess.seen.x[guess.seen.x == 1.0] = 1.0000000000000002
+        return guess
+
+    monkeypatch.setattr(web_app, "predict_image", overshooting)
+    grey = np.ones((40, 40))
+    grey[5:35, 15:25] = 0.0
+    with TestClient(create_app(ModelCatalog(runs_with(tmp_path, "usps")))) as c:
+        answer = post_png(c, png(grey), "usps")
+    assert answer.status_code == 200, answer.text
+    assert max(answer.json()["input"]["pixels"]) == 1.0
+
+
+def test_a_thin_strip_of_two_million_pixels_is_read(tmp_path):
+    strip = np.ones((1, 2_000_000))
+    strip[0, 800_000:1_200_000] = 0.0  # a line of 400,000 pixels
+    data = png(strip)
+    assert len(data) < 10_000
+    with TestClient(
+        create_app(ModelCatalog(runs_with(tmp_path, "mnist")))
+    ) as c:
+        answer = post_png(c, data, "mnist")
+    assert answer.status_code == 200, answer.text
+    pixels = np.reshape(answer.json()["input"]["pixels"], (28, 28))
+    assert np.flatnonzero(pixels.any(axis=1)).tolist() == [14]  # one row
+    assert np.count_nonzero(pixels) == 20  # 20 pixels across, as MNIST's
+
+
+# -- unexpected errors -------------------------------------------------------
+
+
+def failing_app(tmp_path, monkeypatch):
+    """The app with a fault planted in its model listing."""
+
+    def broken(self):
+        raise RuntimeError("a planted fault")
+
+    monkeypatch.setattr(ModelCatalog, "models", broken)
+    return create_app(ModelCatalog(runs_with(tmp_path, "semeion")))
+
+
+def test_an_unexpected_error_is_a_json_500_logged_with_its_traceback(
+    tmp_path, monkeypatch, caplog
+):
+    app = failing_app(tmp_path, monkeypatch)
+    with TestClient(app) as client, caplog.at_level(logging.ERROR):
+        answer = client.get("/api/models")
+    assert answer.status_code == 500
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.json() == {"detail": web_app.INTERNAL_ERROR}
+    [record] = caplog.records
+    assert record.name == "barenet.web"
+    assert record.getMessage() == "unexpected error answering GET /api/models"
+    assert "RuntimeError: a planted fault" in caplog.text
+
+
+@contextlib.contextmanager
+def live_server(app):
+    """uvicorn serving ``app`` in a thread on 127.0.0.1; yields the port."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="critical"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
+    thread.start()
+    try:
+        while not server.started and thread.is_alive():
+            threading.Event().wait(0.01)
+        yield sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        sock.close()
+
+
+def test_after_an_unexpected_error_the_connection_still_serves(
+    tmp_path, monkeypatch
+):
+    app = failing_app(tmp_path, monkeypatch)
+    with (
+        live_server(app) as port,
+        contextlib.closing(
+            http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        ) as connection,
+    ):
+        connection.request("GET", "/api/models")
+        failed = connection.getresponse()
+        assert (failed.status, json.loads(failed.read())) == (
+            500,
+            {"detail": web_app.INTERNAL_ERROR},
+        )
+        connection.request("GET", "/")  # the same connection
+        page = connection.getresponse()
+        assert (page.status, page.read()[:15]) == (200, b"<!doctype html>")
+
+
+# -- images wait their turn; everything else goes on ------------------------
+
+
+async def call(app, method, path, body=b"", content_type="image/png"):
+    """One request to the ASGI app: (status, body)."""
+    sent = []
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive():
+        if pending:
+            return pending.pop()
+        await anyio.sleep_forever()
+
+    async def send(message):
+        sent.append(message)
+
+    await app(
+        {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"content-type", content_type.encode())],
+            "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80),
+        },
+        receive,
+        send,
+    )
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def test_other_requests_are_answered_while_images_wait_to_be_decoded(
+    tmp_path, monkeypatch
+):
+    """48 images, each decode held until the model listing has answered:
+    more than the 40 worker threads that answer the other routes. Images
+    waiting their turn must not hold those threads."""
+    real = web_app.predict_image
+    listed = threading.Event()
+    decoding = []
+
+    def held(*args, **kwargs):
+        decoding.append(1)
+        listed.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(web_app, "predict_image", held)
+    app = create_app(ModelCatalog(runs_with(tmp_path, "semeion")))
+    grey = np.ones((40, 40))
+    grey[5:35, 15:25] = 0.0
+    image = png(grey)
+    statuses = []
+
+    async def predict():
+        statuses.append((await call(app, "POST", "/api/predict", image))[0])
+
+    async def main():
+        with anyio.fail_after(20):
+            async with anyio.create_task_group() as group:
+                for _ in range(48):
+                    group.start_soon(predict)
+                while len(decoding) < DECODERS:
+                    await anyio.sleep(0.01)
+                status, body = await call(app, "GET", "/api/models")
+                listed.set()
+                assert status == 200
+                assert json.loads(body)["default"] == "semeion"
+
+    anyio.run(main)
+    assert statuses == [200] * 48
+    assert len(decoding) == 48

@@ -17,8 +17,10 @@ import http.client
 import io
 import json
 import logging
+import os
 import socket
 import threading
+from pathlib import Path
 
 import anyio
 import numpy as np
@@ -258,3 +260,64 @@ def test_other_requests_are_answered_while_images_wait_to_be_decoded(
     anyio.run(main)
     assert statuses == [200] * 48
     assert len(decoding) == 48
+
+
+# -- names that are not text -------------------------------------------------
+
+
+def test_folder_names_and_model_text_that_are_not_unicode_are_escaped(
+    tmp_path,
+):
+    """A run folder named with the byte 0xE9 (Latin-1 for é) and a model
+    whose data name holds a lone surrogate: every route answers, with
+    each escaped, and the escaped id chooses the model."""
+    runs = runs_with(tmp_path, "semeion")
+    latin = Path(os.fsdecode(os.fsencode(runs) + b"/caf\xe9-run"))
+    latin.mkdir()
+    net = Network([256, 10], output="softmax", seed=2)
+    net.info = {
+        "data": {
+            "name": "sem\ud800",
+            "preprocessing": "semeion",
+            "classes": [f"c\udfff{k}" for k in range(10)],
+        }
+    }
+    save_model(net, latin / "model.npz")
+    os.utime(latin / "model.npz", (1, 1))  # older: not the default
+    with TestClient(create_app(ModelCatalog(runs))) as client:
+        listing = client.get("/api/models")
+        assert listing.status_code == 200, listing.text
+        latin_facts = listing.json()["models"][1]
+        assert latin_facts["id"] == "caf\\xe9-run"
+        assert latin_facts["path"] == f"{runs}/caf\\xe9-run/model.npz"
+        assert latin_facts["dataset"] == "sem\\ud800"
+        assert latin_facts["labels"][3] == "c\\udfff3"
+        chosen = client.get("/api/model", params={"model": "caf\\xe9-run"})
+        assert chosen.json() == latin_facts
+        answer = client.post(
+            "/api/predict",
+            params={"model": "caf\\xe9-run"},
+            content=json.dumps({"pixels": [1.0] * 256}),
+            headers={"Content-Type": "application/json"},
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["label"].startswith("c\\udfff")
+        assert answer.json()["model"] == "caf\\xe9-run"
+        missing = client.get("/api/model", params={"model": "nope"})
+        assert missing.status_code == 404
+        assert missing.json()["detail"].endswith(
+            "the models there are: semeion, caf\\xe9-run"
+        )
+
+
+def test_a_runs_folder_whose_name_is_not_unicode_is_escaped(tmp_path):
+    runs = Path(os.fsdecode(os.fsencode(tmp_path) + b"/r\xff"))
+    with TestClient(create_app(ModelCatalog(runs))) as client:
+        listing = client.get("/api/models").json()
+        assert listing["runs"] == f"{tmp_path}/r\\xff"
+        assert listing["hint"].startswith(
+            f"no model to use: {tmp_path}/r\\xff "
+        )
+        missing = client.get("/api/model")
+        assert missing.status_code == 404
+        assert f"{tmp_path}/r\\xff holds no" in missing.json()["detail"]

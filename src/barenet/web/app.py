@@ -63,7 +63,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from barenet.data.base import class_names
 from barenet.errors import BarenetError
 from barenet.prediction import ImagePrediction, predict_image
-from barenet.web.catalog import LoadedModel, ModelCatalog, ModelNotFoundError
+from barenet.web.catalog import (
+    LoadedModel,
+    ModelCatalog,
+    ModelNotFoundError,
+    readable,
+)
 from barenet.web.schemas import (
     Features,
     InputImage,
@@ -122,7 +127,7 @@ class ApiError(Exception):
     def __init__(self, status: int, detail: str):
         super().__init__(detail)
         self.status = status
-        self.detail = detail
+        self.detail = readable(detail)
 
 
 def create_app(catalog: ModelCatalog) -> FastAPI:
@@ -159,7 +164,7 @@ def _add_model_routes(app: FastAPI, catalog: ModelCatalog) -> None:
         models = [ModelInfo(**m.describe()) for m in catalog.models()]
         default = catalog.default_id()
         return ModelList(
-            runs=str(catalog.runs),
+            runs=catalog.shown_runs,
             default=default,
             models=models,
             hint=None if default else catalog.how_to_train(),
@@ -328,7 +333,7 @@ def _prediction(
         picture = InputImage(width=width, height=height, pixels=pixels)
     return Prediction(
         digit=best,
-        label=labels[best],
+        label=readable(labels[best]),
         probabilities=[float(p) for p in probabilities],
         input=picture,
         preprocessing=preprocessing,
@@ -460,7 +465,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
         for e in exc.errors()
     ]
-    return JSONResponse({"detail": "; ".join(parts)}, status_code=422)
+    return JSONResponse({"detail": readable("; ".join(parts))}, 422)
 
 
 class _HttpMiddleware:

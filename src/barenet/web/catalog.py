@@ -20,6 +20,11 @@ A model's ``id`` is its run folder's name (``20261204-154818``), or, for a
 named model outside the runs folder, its path. Only ids from the listing
 are ever opened, so a request cannot make the server read another file.
 
+Everything the catalog says is valid Unicode (``readable``): a folder name
+that is not UTF-8 has its undecodable bytes written as ``\xe9``, and text
+in a model file that holds a lone surrogate has it written as ``\ud800``.
+Such a name is still the model's id, sent back as it is shown.
+
 Loaded networks are cached and reloaded only when their file changes
 (size or modification time). The runs folder is looked at afresh on every
 listing, so a model trained while the server runs shows up on the next
@@ -29,6 +34,7 @@ page load. The catalog is safe to use from several threads.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,7 +96,7 @@ class LoadedModel:
         final = _dict(info.get("final"))
         accuracy = final.get("test_accuracy")
         height, width = self.input_shape or (None, None)
-        return {
+        facts = {
             "id": self.entry.id,
             "path": str(self.entry.path),
             "architecture": _architecture(net),
@@ -107,6 +113,7 @@ class LoadedModel:
             "input_height": height,
             "error": self.error,
         }
+        return {key: _readable_json(value) for key, value in facts.items()}
 
 
 class ModelCatalog:
@@ -135,7 +142,7 @@ class ModelCatalog:
     def entries(self) -> list[ModelEntry]:
         """Every model's id and path: the pinned one first, then newest first."""
         found = [
-            ModelEntry(model.parent.name, model)
+            ModelEntry(readable(model.parent.name), model)
             for model in find_models(self.runs)
         ]
         if self.pinned is None:
@@ -176,14 +183,19 @@ class ModelCatalog:
                 return self._load(entry)
         known = ", ".join(e.id for e in entries) or "none"
         raise ModelNotFoundError(
-            f"no model {model_id!r} in {self.runs}; the models there are: "
-            f"{known}"
+            f"no model {model_id!r} in {self.shown_runs}; the models there "
+            f"are: {known}"
         )
+
+    @property
+    def shown_runs(self) -> str:
+        """The runs folder's name, ``readable``."""
+        return readable(str(self.runs))
 
     def how_to_train(self) -> str:
         """What to say when there is no model to use."""
         return (
-            f"no model to use: {self.runs} holds no run folder with a "
+            f"no model to use: {self.shown_runs} holds no run folder with a "
             "model.npz. Train one with 'barenet train' (about a second), "
             "then reload the page; or start the server with --model PATH"
         )
@@ -192,7 +204,9 @@ class ModelCatalog:
         assert self.pinned is not None
         path = self.pinned
         inside = path.parent.parent.resolve() == self.runs.resolve()
-        return ModelEntry(path.parent.name if inside else str(path), path)
+        return ModelEntry(
+            readable(path.parent.name if inside else str(path)), path
+        )
 
     def _load(self, entry: ModelEntry) -> LoadedModel:
         """Load (or take from the cache) one model; never raises for bad files."""
@@ -246,6 +260,36 @@ def _architecture(net: Network | None) -> str | None:
     layers += [str(n) for n in net.sizes[1:]]
     hidden = ",".join(sorted(set(net.activations))) or "no hidden"
     return f"{'-'.join(layers)} ({hidden} units, {net.output.name} output)"
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def readable(text: str) -> str:
+    """``text`` as valid Unicode, fit for a JSON answer.
+
+    Python reads a file name that is not UTF-8 with each undecodable byte
+    as a surrogate (U+DC80 to U+DCFF); JSON in a model file may hold lone
+    surrogates too. Neither can be encoded, so each is written as an
+    escape: ``caf\\xe9-run`` for the byte, ``\\ud800`` for the rest.
+    """
+    return _SURROGATE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that did not decode
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\u{code:04x}"
+
+
+def _readable_json(value: Any) -> Any:
+    """``value`` with every string in it (or in its list) ``readable``."""
+    if isinstance(value, str):
+        return readable(value)
+    if isinstance(value, list):
+        return [_readable_json(v) for v in value]
+    return value
 
 
 def _dict(value: object) -> dict[str, Any]:

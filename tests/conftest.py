@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -174,13 +175,20 @@ def digit_image():
 class ServerProcess:
     """A ``barenet serve`` process started by a test, and its address."""
 
-    def __init__(self, args: list[str], cwd: Path | None, timeout: float):
+    def __init__(
+        self,
+        args: list[str],
+        cwd: Path | None,
+        timeout: float,
+        preexec_fn: Callable[[], object] | None = None,
+    ):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "barenet", "serve", "--port", "0", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             cwd=cwd,
+            preexec_fn=preexec_fn,
         )
         self.said: list[str] = []
         self.url = self._wait_for_url(timeout)
@@ -220,14 +228,19 @@ class ServerProcess:
 def start_server():
     """A function starting ``barenet serve --port 0 ARGS`` on 127.0.0.1.
 
-    ``start_server(*args, cwd=None)`` returns a ServerProcess once the
-    server is listening; every one still running is stopped at the end of
-    the session.
+    ``start_server(*args, cwd=None, preexec_fn=None)`` returns a
+    ServerProcess once the server is listening (``preexec_fn`` runs in the
+    child before barenet starts: to lower a limit, say); every one still
+    running is stopped at the end of the session.
     """
     started: list[ServerProcess] = []
 
-    def start(*args: str, cwd: Path | None = None) -> ServerProcess:
-        server = ServerProcess(list(args), cwd, timeout=60)
+    def start(
+        *args: str,
+        cwd: Path | None = None,
+        preexec_fn: Callable[[], object] | None = None,
+    ) -> ServerProcess:
+        server = ServerProcess(list(args), cwd, 60, preexec_fn)
         started.append(server)
         return server
 

@@ -56,10 +56,9 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     _require_web_extra()
-    import uvicorn
-
     from barenet.web.app import create_app
     from barenet.web.catalog import ModelCatalog
+    from barenet.web.server import serve
 
     if args.model is not None:
         load_model(args.model)  # a bad file is one line now, not a 4xx later
@@ -76,11 +75,8 @@ def run(args: argparse.Namespace) -> int:
             "can use the page and the API.",
             flush=True,
         )
-    config = uvicorn.Config(
-        create_app(catalog), log_level="warning", access_log=False
-    )
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        serve(create_app(catalog), sock)
     except KeyboardInterrupt:
         pass
     finally:

@@ -11,5 +11,6 @@ Nothing in the rest of barenet imports it.
 
 Modules: ``catalog`` (the models a server can use: finding, loading,
 describing them; no web framework involved), ``schemas`` (the shapes of
-the API's requests and answers), ``app`` (the routes).
+the API's requests and answers), ``app`` (the routes), ``server`` (uvicorn
+with deadlines for slow clients and a cap on connections).
 """

@@ -321,3 +321,77 @@ def test_a_runs_folder_whose_name_is_not_unicode_is_escaped(tmp_path):
         missing = client.get("/api/model")
         assert missing.status_code == 404
         assert f"{tmp_path}/r\\xff holds no" in missing.json()["detail"]
+
+
+# -- clients that hang up, files that change ---------------------------------
+
+
+def test_a_client_that_hangs_up_mid_upload_is_let_go_quietly(tmp_path, caplog):
+    """Content-Length 5000, 100 bytes, then the client is gone: the app
+    ends without an answer, an exception or a log line."""
+    app = create_app(ModelCatalog(runs_with(tmp_path, "semeion")))
+    messages = [
+        {"type": "http.request", "body": b"\0" * 100, "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent = []
+
+    async def receive():
+        return messages.pop(0)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/predict",
+        "raw_path": b"/api/predict",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"content-type", b"image/png"),
+            (b"content-length", b"5000"),
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+    with caplog.at_level(logging.INFO):
+        anyio.run(app, scope, receive, send)
+    assert sent == [] and messages == []
+    assert caplog.records == []
+
+
+def test_a_model_file_swapped_with_its_size_and_time_kept_is_reloaded(
+    tmp_path,
+):
+    """Rewritten in place, then renamed over, each time with the same size
+    and modification time: a new model each time."""
+    runs = runs_with(tmp_path, "semeion")
+    path = runs / "semeion" / "model.npz"
+    first = os.stat(path)
+    catalog = ModelCatalog(runs)
+    before = catalog.get("semeion").net.weights[0].copy()
+
+    def swap_in(seed, how):
+        net = Network([256, 10], output="softmax", seed=seed)
+        net.info = {"data": {"name": "semeion", "preprocessing": "semeion"}}
+        other = save_model(net, tmp_path / "other.npz")
+        assert os.stat(other).st_size == first.st_size
+        if how == "in place":  # the same inode
+            path.write_bytes(other.read_bytes())
+        else:
+            os.replace(other, path)
+        os.utime(path, ns=(first.st_atime_ns, first.st_mtime_ns))
+        assert os.stat(path).st_mtime_ns == first.st_mtime_ns
+        return net.weights[0]
+
+    changed = swap_in(7, "in place")
+    np.testing.assert_array_equal(
+        catalog.get("semeion").net.weights[0], changed
+    )
+    swap_in(1, "renamed over")
+    np.testing.assert_array_equal(catalog.get("semeion").net.weights[0], before)

@@ -25,10 +25,12 @@ that is not UTF-8 has its undecodable bytes written as ``\xe9``, and text
 in a model file that holds a lone surrogate has it written as ``\ud800``.
 Such a name is still the model's id, sent back as it is shown.
 
-Loaded networks are cached and reloaded only when their file changes
-(size or modification time). The runs folder is looked at afresh on every
-listing, so a model trained while the server runs shows up on the next
-page load. The catalog is safe to use from several threads.
+Loaded networks are cached and reloaded only when their file changes:
+another file in its place, or a change of size, modification time or
+status-change time (which no one can set back). The runs folder is
+looked at afresh on every listing, so a model trained while the server
+runs shows up on the next page load. The catalog is safe to use from
+several threads.
 """
 
 from __future__ import annotations
@@ -137,7 +139,7 @@ class ModelCatalog:
         self.runs = Path(runs)
         self.pinned = Path(pinned) if pinned is not None else None
         self._lock = threading.Lock()
-        self._cache: dict[Path, tuple[tuple[int, int], LoadedModel]] = {}
+        self._cache: dict[Path, tuple[tuple[int, ...], LoadedModel]] = {}
 
     def entries(self) -> list[ModelEntry]:
         """Every model's id and path: the pinned one first, then newest first."""
@@ -212,7 +214,15 @@ class ModelCatalog:
         """Load (or take from the cache) one model; never raises for bad files."""
         try:
             stat = entry.path.stat()
-            stamp = (stat.st_mtime_ns, stat.st_size)
+            # A file replaced by another (a new inode), or rewritten in
+            # place with its size and time put back (a new ctime, which
+            # no one can set), is a new model.
+            stamp = (
+                stat.st_ino,
+                stat.st_size,
+                stat.st_mtime_ns,
+                stat.st_ctime_ns,
+            )
         except OSError as exc:
             return LoadedModel(
                 entry, None, f"cannot read {entry.path}: {exc}", None

@@ -373,7 +373,7 @@ def test_a_model_file_swapped_with_its_size_and_time_kept_is_reloaded(
     runs = runs_with(tmp_path, "semeion")
     path = runs / "semeion" / "model.npz"
     first = os.stat(path)
-    catalog = ModelCatalog(runs)
+    catalog = ModelCatalog(runs, rescan_after=3600)
     before = catalog.get("semeion").net.weights[0].copy()
 
     def swap_in(seed, how):
@@ -395,3 +395,117 @@ def test_a_model_file_swapped_with_its_size_and_time_kept_is_reloaded(
     )
     swap_in(1, "renamed over")
     np.testing.assert_array_equal(catalog.get("semeion").net.weights[0], before)
+
+
+# -- which models, by which ids ----------------------------------------------
+
+
+def test_a_pinned_file_other_than_its_runs_model_keeps_its_own_id(
+    tmp_path, monkeypatch
+):
+    runs = runs_with(tmp_path, "semeion")
+    other = save_model(Network([256, 10], seed=3), runs / "semeion" / "b.npz")
+    catalog = ModelCatalog(runs, pinned=other)
+    assert [e.id for e in catalog.entries()] == [str(other), "semeion"]
+    assert catalog.default_id() == str(other)
+    # A bare file name gets ./ so that it never equals a run folder's name.
+    monkeypatch.chdir(tmp_path)
+    save_model(Network([256, 10], seed=4), tmp_path / "mine.npz")
+    (runs / "mine.npz").mkdir()
+    save_model(Network([256, 10], seed=5), runs / "mine.npz" / "model.npz")
+    catalog = ModelCatalog(runs, pinned="mine.npz")
+    ids = [e.id for e in catalog.entries()]
+    assert ids == ["./mine.npz", "mine.npz", "semeion"]
+    # A run's own model file is known by its run's id, and listed once.
+    catalog = ModelCatalog(runs, pinned=runs / "mine.npz" / "model.npz")
+    assert [e.id for e in catalog.entries()] == ["mine.npz", "semeion"]
+
+
+def test_a_pinned_model_deleted_while_serving_gives_way_and_says_so(tmp_path):
+    runs = runs_with(tmp_path, "semeion")
+    mine = save_model(Network([256, 10], seed=3), tmp_path / "mine.npz")
+    pixels = json.dumps({"pixels": [1.0] * 256})
+    with TestClient(create_app(ModelCatalog(runs, pinned=mine))) as client:
+        assert client.get("/api/models").json()["default"] == str(mine)
+        mine.unlink()
+        listing = client.get("/api/models").json()
+        assert listing["default"] == "semeion"
+        assert listing["models"][0]["id"] == str(mine)
+        gone = (
+            f"its file {mine} is gone: deleted or moved since the server "
+            "listed it"
+        )
+        assert listing["models"][0]["error"] == gone
+        answer = client.post(
+            "/api/predict",
+            content=pixels,
+            headers={"Content-Type": "application/json"},
+        )
+        assert answer.json()["model"] == "semeion"
+        answer = client.post(
+            "/api/predict",
+            params={"model": str(mine)},
+            content=pixels,
+            headers={"Content-Type": "application/json"},
+        )
+        assert answer.status_code == 422
+        assert answer.json()["detail"] == (
+            f"the model '{mine}' cannot be used: {gone}. Choose another"
+        )
+
+
+def test_links_that_lead_out_of_the_runs_folder_are_not_followed(tmp_path):
+    """A run folder, or a model file, that is a symbolic link counts only
+    if it leads to a place inside the runs folder."""
+    runs = runs_with(tmp_path, "semeion")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    save_model(Network([256, 10], seed=3), elsewhere / "model.npz")
+    (runs / "out").symlink_to(elsewhere)
+    (runs / "file-out").mkdir()
+    (runs / "file-out" / "model.npz").symlink_to(elsewhere / "model.npz")
+    (runs / "latest").symlink_to(runs / "semeion")
+    ids = [e.id for e in ModelCatalog(runs).entries()]
+    assert sorted(ids) == ["latest", "semeion"]
+
+
+def test_the_runs_folder_is_scanned_again_only_when_it_may_have_changed(
+    tmp_path, monkeypatch
+):
+    """Many requests, one scan; a new run folder, a new scan; and with no
+    change to the folder, a scan no older than ``rescan_after``."""
+    import barenet.web.catalog as catalog_module
+
+    scans = []
+    real = catalog_module.find_models
+
+    def counted(root):
+        scans.append(root)
+        return real(root)
+
+    monkeypatch.setattr(catalog_module, "find_models", counted)
+    runs = runs_with(tmp_path, "semeion")
+    pixels = json.dumps({"pixels": [1.0] * 256})
+    catalog = ModelCatalog(runs, rescan_after=3600)
+    with TestClient(create_app(catalog)) as client:
+        for _ in range(5):
+            assert client.get("/api/models").status_code == 200
+            answer = client.post(
+                "/api/predict",
+                content=pixels,
+                headers={"Content-Type": "application/json"},
+            )
+            assert answer.status_code == 200
+        assert len(scans) == 1
+        (runs / "later").mkdir()
+        save_model(Network([256, 10], seed=3), runs / "later" / "model.npz")
+        assert client.get("/api/models").json()["default"] == "later"
+        assert len(scans) == 2
+
+        # A model written into a run folder already there: within
+        # rescan_after seconds (none here).
+        (runs / "empty").mkdir()
+        assert len(client.get("/api/models").json()["models"]) == 2
+        save_model(Network([256, 10], seed=4), runs / "empty" / "model.npz")
+        catalog.rescan_after = 0.0
+        assert client.get("/api/models").json()["default"] == "empty"

@@ -4,9 +4,11 @@ A ``ModelCatalog`` answers three questions for the web app:
 
 - which models are there? Every ``model.npz`` in a run folder directly
   inside the runs folder (see ``barenet.runs.find_models``), newest first,
-  plus the one named on the command line, if any;
-- which is the default? The named one, else the newest that reads
-  pictures, else the newest that loads;
+  plus the one named on the command line, if any. A run folder or model
+  file that is a symbolic link counts only if it leads to a place inside
+  the runs folder: the runs folder is all a server shows;
+- which is the default? The named one while its file is there, else the
+  newest that reads pictures, else the newest that loads;
 - what is model ``id``? Its network and a short description (architecture,
   data set, test accuracy, its classes' labels, the preprocessing its
   pictures need and the image size that gives; see ``barenet.images``).
@@ -17,8 +19,10 @@ reads rows of numbers instead: its ``preprocessing`` is None, and the API
 takes its input as numbers only.
 
 A model's ``id`` is its run folder's name (``20261204-154818``), or, for a
-named model outside the runs folder, its path. Only ids from the listing
-are ever opened, so a request cannot make the server read another file.
+named model other than a run's ``model.npz``, its path as given (with
+``./`` before a bare file name, so it never equals a run folder's name).
+Only ids from the listing are ever opened, so a request cannot make the
+server read another file.
 
 Everything the catalog says is valid Unicode (``readable``): a folder name
 that is not UTF-8 has its undecodable bytes written as ``\xe9``, and text
@@ -28,8 +32,11 @@ Such a name is still the model's id, sent back as it is shown.
 Loaded networks are cached and reloaded only when their file changes:
 another file in its place, or a change of size, modification time or
 status-change time (which no one can set back). The runs folder is
-looked at afresh on every listing, so a model trained while the server
-runs shows up on the next page load. The catalog is safe to use from
+scanned again when it changes (a run folder added, removed or renamed)
+and at least every ``RESCAN_AFTER`` seconds (a model written into a run
+folder that was there), so a model trained while the server runs shows
+up on a page loaded a moment later, while a folder of thousands of runs
+is not scanned for every request. The catalog is safe to use from
 several threads.
 """
 
@@ -38,6 +45,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,7 +55,7 @@ from barenet.errors import BarenetError, ConfigError
 from barenet.images import GEOMETRIES, preprocessing_of
 from barenet.io import load_model
 from barenet.network import Network
-from barenet.runs import find_models
+from barenet.runs import RUN_FILES, find_models
 
 
 class ModelNotFoundError(BarenetError, LookupError):
@@ -118,6 +126,20 @@ class LoadedModel:
         return {key: _readable_json(value) for key, value in facts.items()}
 
 
+RESCAN_AFTER = 2.0
+"""Seconds a scan of the runs folder is used for, unless the folder
+changes sooner (a run folder added, removed or renamed)."""
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """The run folders' models found at one time."""
+
+    stamp: int | None  # the runs folder's modification time, ns
+    when: float  # time.monotonic() of the scan
+    entries: tuple[ModelEntry, ...]
+
+
 class ModelCatalog:
     """The models in ``runs`` (a folder of run folders), and ``pinned``.
 
@@ -128,25 +150,28 @@ class ModelCatalog:
         exist yet.
     pinned : path, optional
         A model file chosen by the user; it is listed first and is the
-        default.
+        default while its file is there.
+    rescan_after : float, default RESCAN_AFTER
+        Seconds a scan of ``runs`` is used for (see ``RESCAN_AFTER``).
     """
 
     def __init__(
         self,
         runs: str | os.PathLike[str] = "runs",
         pinned: str | os.PathLike[str] | None = None,
+        rescan_after: float = RESCAN_AFTER,
     ):
         self.runs = Path(runs)
         self.pinned = Path(pinned) if pinned is not None else None
+        self.rescan_after = rescan_after
         self._lock = threading.Lock()
         self._cache: dict[Path, tuple[tuple[int, ...], LoadedModel]] = {}
+        self._scan: _Scan | None = None
+        self._default: tuple[_Scan, ModelEntry | None] | None = None
 
     def entries(self) -> list[ModelEntry]:
         """Every model's id and path: the pinned one first, then newest first."""
-        found = [
-            ModelEntry(readable(model.parent.name), model)
-            for model in find_models(self.runs)
-        ]
+        found = list(self._scanned().entries)
         if self.pinned is None:
             return found
         pinned = self._pinned_entry()
@@ -157,16 +182,31 @@ class ModelCatalog:
         return [self._load(entry) for entry in self.entries()]
 
     def default_id(self) -> str | None:
-        """The pinned model's id, else the newest that reads pictures, else
-        the newest usable one, else None."""
-        if self.pinned is not None:
+        """The pinned model's id (unless its file is gone), else the newest
+        that reads pictures, else the newest usable one, else None."""
+        if self.pinned is not None and self.pinned.exists():
             return self._pinned_entry().id
-        usable = [m for m in self.models() if m.net is not None]
-        for wanted in ("pictures", "numbers"):
-            for model in usable:
-                if model.reads == wanted:
-                    return model.entry.id
-        return None
+        scan = self._scanned()
+        with self._lock:
+            known = self._default
+        if known is not None and known[0] is scan:
+            chosen = known[1]
+            if chosen is None or self._load(chosen).net is not None:
+                return chosen.id if chosen else None
+            scan = self._scanned(again=True)  # the default went bad
+        usable = [m for m in map(self._load, scan.entries) if m.net is not None]
+        chosen = next(
+            (
+                model.entry
+                for wanted in ("pictures", "numbers")
+                for model in usable
+                if model.reads == wanted
+            ),
+            None,
+        )
+        with self._lock:
+            self._default = (scan, chosen)
+        return chosen.id if chosen else None
 
     def get(self, model_id: str | None = None) -> LoadedModel:
         """The model with this id (the default if None), loaded.
@@ -203,12 +243,41 @@ class ModelCatalog:
         )
 
     def _pinned_entry(self) -> ModelEntry:
+        """The pinned model's entry: a run's own ``model.npz`` is known by
+        its run's id; any other file by its path, which holds a slash, so
+        that it can never hide a run folder of the same name."""
         assert self.pinned is not None
         path = self.pinned
-        inside = path.parent.parent.resolve() == self.runs.resolve()
-        return ModelEntry(
-            readable(path.parent.name if inside else str(path)), path
+        if path.name == RUN_FILES[0] and _same(path.parent.parent, self.runs):
+            return ModelEntry(readable(path.parent.name), path)
+        shown = str(path) if "/" in str(path) else f"./{path}"
+        return ModelEntry(readable(shown), path)
+
+    def _scanned(self, again: bool = False) -> _Scan:
+        """The run folders' models, from a scan at most ``rescan_after``
+        seconds old and made since the runs folder last changed (or a new
+        one, ``again``)."""
+        stamp = _mtime(self.runs)
+        now = time.monotonic()
+        with self._lock:
+            scan = self._scan
+        if (
+            not again
+            and scan is not None
+            and scan.stamp == stamp
+            and now - scan.when < self.rescan_after
+        ):
+            return scan
+        root = self.runs.resolve()
+        entries = tuple(
+            ModelEntry(readable(model.parent.name), model)
+            for model in find_models(self.runs)
+            if _stays_inside(model, root)
         )
+        scan = _Scan(stamp, now, entries)
+        with self._lock:
+            self._scan = scan
+        return scan
 
     def _load(self, entry: ModelEntry) -> LoadedModel:
         """Load (or take from the cache) one model; never raises for bad files."""
@@ -223,10 +292,15 @@ class ModelCatalog:
                 stat.st_mtime_ns,
                 stat.st_ctime_ns,
             )
-        except OSError as exc:
-            return LoadedModel(
-                entry, None, f"cannot read {entry.path}: {exc}", None
+        except FileNotFoundError:
+            gone = (
+                f"its file {entry.path} is gone: deleted or moved since the "
+                "server listed it"
             )
+            return LoadedModel(entry, None, readable(gone), None)
+        except OSError as exc:
+            error = f"cannot read {entry.path}: {exc.strerror or exc}"
+            return LoadedModel(entry, None, readable(error), None)
         with self._lock:
             cached = self._cache.get(entry.path)
         if (
@@ -300,6 +374,32 @@ def _readable_json(value: Any) -> Any:
     if isinstance(value, list):
         return [_readable_json(v) for v in value]
     return value
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def _stays_inside(model: Path, root: Path) -> bool:
+    """Whether a run's model file, followed through any link in the run
+    folder or the file, is inside ``root`` (the resolved runs folder)."""
+    try:
+        if not (model.is_symlink() or model.parent.is_symlink()):
+            return True  # a plain file in a plain folder of the runs folder
+        return model.resolve().is_relative_to(root)
+    except OSError:
+        return False
+
+
+def _same(a: Path, b: Path) -> bool:
+    """Whether two paths name the same folder."""
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
 
 
 def _dict(value: object) -> dict[str, Any]:

@@ -204,3 +204,35 @@ def test_the_core_never_imports_the_web_framework():
         [sys.executable, "-c", check], capture_output=True, text=True
     )
     assert result.stdout == "[]\n", result.stderr
+
+
+@pytest.mark.parametrize("host", ["127.0.0.2", "[::1]"])
+def test_a_loopback_address_is_not_said_to_reach_beyond(
+    tmp_path, start_server, host
+):
+    server = start_server("--host", host, "--runs", str(tmp_path))
+    assert server.url.startswith(f"http://{host}:")
+    assert get_json(server.url + "api/models")["models"] == []
+    said_before = list(server.said)
+    assert server.stop() == (0, "Stopped.\n", "")
+    assert not [line for line in said_before if line.startswith("Note:")]
+
+
+def test_which_addresses_reach_beyond_this_machine():
+    from barenet.cli.serve import _reaches_beyond
+
+    for address in ("127.0.0.1", "127.0.0.2", "127.255.0.1", "::1"):
+        assert not _reaches_beyond(address), address
+    for address in ("0.0.0.0", "::", "192.168.1.2", "10.0.0.1", "fe80::1%2"):
+        assert _reaches_beyond(address), address
+
+
+def test_runs_that_is_a_file_is_refused(tmp_path):
+    (tmp_path / "passwd").write_text("root:x:0:0\n")
+    result = run_cli("--runs", str(tmp_path / "passwd"), "--port", "0")
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"barenet serve: error: --runs {tmp_path / 'passwd'} is a file, not "
+        "a folder; give the folder whose run folders hold the models "
+        "(barenet train makes them in runs)\n"
+    )

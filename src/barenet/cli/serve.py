@@ -11,14 +11,13 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib.util
+import ipaddress
 import socket
 from pathlib import Path
 from typing import Any
 
 from barenet.errors import ConfigError
 from barenet.io import load_model
-
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def add_parser(commands: Any) -> None:
@@ -60,6 +59,12 @@ def run(args: argparse.Namespace) -> int:
     from barenet.web.catalog import ModelCatalog
     from barenet.web.server import serve
 
+    if args.runs.exists() and not args.runs.is_dir():
+        raise ConfigError(
+            f"--runs {args.runs} is a file, not a folder; give the folder "
+            "whose run folders hold the models (barenet train makes them "
+            "in runs)"
+        )
     if args.model is not None:
         load_model(args.model)  # a bad file is one line now, not a 4xx later
     catalog = ModelCatalog(args.runs, pinned=args.model)
@@ -69,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     print(f"Serving on http://{shown}:{port}/ (Ctrl-C stops)", flush=True)
-    if args.host not in LOOPBACK:
+    if _reaches_beyond(host):
         print(
             "Note: listening beyond this machine; anyone who can reach it "
             "can use the page and the API.",
@@ -136,10 +141,14 @@ def _say_which_model(catalog: Any) -> None:
 
 
 def _listen(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on (host, port), or a ConfigError saying why not."""
+    """A listening TCP socket on (host, port), or a ConfigError saying why not.
+
+    An IPv6 address may be written in brackets, as in a URL: [::1].
+    """
+    bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     try:
         infos = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+            bare, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
         )
     except socket.gaierror as exc:
         raise ConfigError(
@@ -162,6 +171,12 @@ def _listen(host: str, port: int) -> socket.socket:
             f"cannot listen on {host}:{port}: {exc.strerror or exc}"
         ) from None
     return sock
+
+
+def _reaches_beyond(address: str) -> bool:
+    """Whether a listening socket's address may be reached from other
+    machines: any address but loopback (127.0.0.0/8, ::1)."""
+    return not ipaddress.ip_address(address.split("%")[0]).is_loopback
 
 
 def _port(text: str) -> int:

@@ -509,3 +509,80 @@ def test_the_runs_folder_is_scanned_again_only_when_it_may_have_changed(
         save_model(Network([256, 10], seed=4), runs / "empty" / "model.npz")
         catalog.rescan_after = 0.0
         assert client.get("/api/models").json()["default"] == "empty"
+
+
+# -- the contract: what is read, what every refusal looks like ---------------
+
+
+def image_bytes(fmt):
+    grey = np.full((40, 40), 255, dtype=np.uint8)
+    grey[5:35, 15:25] = 0
+    buffer = io.BytesIO()
+    Image.fromarray(grey).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "BMP", "TIFF"])
+@pytest.mark.parametrize("kind", ["image/png", "image/jpeg"])
+def test_only_png_and_jpeg_files_are_read_whatever_the_type_says(
+    tmp_path, fmt, kind
+):
+    with TestClient(
+        create_app(ModelCatalog(runs_with(tmp_path, "semeion")))
+    ) as c:
+        answer = c.post(
+            "/api/predict",
+            content=image_bytes(fmt),
+            headers={"Content-Type": kind},
+        )
+        assert answer.status_code == 422
+        assert answer.json() == {
+            "detail": "the uploaded image: not an image barenet can read "
+            "(expected PNG or JPEG)"
+        }
+        # PNG and JPEG are read under either type: browsers mix them up.
+        for data in (image_bytes("PNG"), image_bytes("JPEG")):
+            answer = c.post(
+                "/api/predict", content=data, headers={"Content-Type": kind}
+            )
+            assert answer.status_code == 200, answer.text
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ({"pixels": ["1"] + [0.0] * 255}, "pixels[0]"),
+        ({"pixels": [0.0, True] + [0.0] * 254}, "pixels[1]"),
+        ({"features": [0.0] * 255 + ["0.5"]}, "features[255]"),
+        ({"features": [False] * 256}, "features[0]"),
+    ],
+)
+def test_json_numbers_must_be_numbers(tmp_path, body, where):
+    with TestClient(
+        create_app(ModelCatalog(runs_with(tmp_path, "semeion")))
+    ) as c:
+        answer = c.post(
+            "/api/predict",
+            content=json.dumps(body),
+            headers={"Content-Type": "application/json"},
+        )
+    assert answer.status_code == 422
+    assert answer.json()["detail"].startswith(
+        f"invalid JSON body: {where}: Input should be a valid number"
+    )
+
+
+@pytest.mark.parametrize("path", ["/", "/static/app.js"])
+@pytest.mark.parametrize(
+    "ranges",
+    ["bytes=abc", "bytes=5-1", "bytes=999999-", "items=1-2", "bytes=0-10"],
+)
+def test_every_file_is_sent_whole_whatever_the_range(tmp_path, path, ranges):
+    with TestClient(
+        create_app(ModelCatalog(runs_with(tmp_path, "semeion")))
+    ) as c:
+        whole = c.get(path)
+        answer = c.get(path, headers={"Range": ranges, "If-Range": "x"})
+    assert answer.status_code == whole.status_code == 200
+    assert answer.content == whole.content
+    assert "accept-ranges" not in answer.headers

@@ -229,3 +229,16 @@ def test_many_idle_connections_under_a_low_file_limit_lock_nobody_out(
     # A burst may be accepted before any of it is counted, and run out of
     # files for a moment: then one line says so, never a traceback.
     assert err in ("", SHORT_OF_FILES)
+
+
+def test_bytes_that_are_not_http_get_a_json_400(app):
+    with running(app, QUICK) as port, connect(port) as client:
+        client.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        status, answer = answer_of(read_all(client))
+    assert (status, answer) == (
+        400,
+        {
+            "detail": "not an HTTP request barenet can read (Invalid HTTP "
+            "request received)"
+        },
+    )

@@ -99,6 +99,9 @@ _DECODERS: RunVar[CapacityLimiter] = RunVar("barenet_decoders")
 log = logging.getLogger("barenet.web")
 
 IMAGE_TYPES = ("image/png", "image/jpeg")
+SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+"""How a PNG file and a JPEG file begin: the only images read. (barenet
+predict reads BMP, GIF and TIFF too; the API keeps to what it names.)"""
 JSON_TYPE = "application/json"
 
 HEADERS = [
@@ -141,6 +144,7 @@ def create_app(catalog: ModelCatalog) -> FastAPI:
     )
     app.state.catalog = catalog
     app.add_middleware(_LastResort)
+    app.add_middleware(_WholeFiles)
     app.add_middleware(_SecurityHeaders)
     app.add_middleware(_HeadAsGet)
     app.add_exception_handler(ApiError, _api_error)
@@ -418,6 +422,12 @@ def _reads_numbers(loaded: LoadedModel) -> str:
 def _read_image(body: bytes, loaded: LoadedModel) -> ImagePrediction:
     """An image file read as ``barenet predict`` reads it, with this model."""
     assert loaded.net is not None
+    if not body.startswith(SIGNATURES):
+        raise ApiError(
+            422,
+            "the uploaded image: not an image barenet can read (expected "
+            "PNG or JPEG)",
+        )
     try:
         return predict_image(
             loaded.net,
@@ -531,6 +541,36 @@ INTERNAL_ERROR = (
     "not in the request. The server's log holds the details; please "
     "report it"
 )
+
+
+class _WholeFiles(_HttpMiddleware):
+    """ASGI middleware: every file is sent whole; Range is ignored.
+
+    The page's files are a few kilobytes, and a malformed Range would get
+    a plain-text 400 from the file server, where every error here is
+    JSON. HTTP lets a server ignore Range and answer 200 with the whole
+    file; Accept-Ranges is left out so that no client expects otherwise.
+    """
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [
+            (name, value)
+            for name, value in scope["headers"]
+            if name not in (b"range", b"if-range")
+        ]
+
+        async def send_without_ranges(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    (name, value)
+                    for name, value in message.get("headers", [])
+                    if name.lower() != b"accept-ranges"
+                ]
+            await send(message)
+
+        await self.app(
+            {**scope, "headers": headers}, receive, send_without_ranges
+        )
 
 
 class _SecurityHeaders(_HttpMiddleware):

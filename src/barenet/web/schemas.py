@@ -14,7 +14,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-PixelValue = Annotated[float, Field(ge=0.0, le=1.0)]
+PixelValue = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
+"""A number in 0..1; strict, so the text "1" and true are refused."""
+
+Number = Annotated[float, Field(strict=True)]
+"""Any number; strict, so text and true or false are refused."""
 
 
 class Pixels(BaseModel):
@@ -35,7 +39,7 @@ class Features(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    features: list[float] = Field(
+    features: list[Number] = Field(
         description="The network's input as it is, one number per input "
         "(see ModelInfo.n_inputs): for a model of a CSV table, a row's "
         "values in its columns' order without the label; for a model of "

@@ -176,6 +176,14 @@ class _Protocol(H11Protocol):
         else:
             super().shutdown()
 
+    def send_400_response(self, msg: str) -> None:
+        """Bytes that are not HTTP: a JSON 400, as every refusal is."""
+        self._refuse(
+            400,
+            "Bad Request",
+            f"not an HTTP request barenet can read ({msg.rstrip('.')})",
+        )
+
     # -- the timer ----------------------------------------------------
 
     def _watch(self) -> None:

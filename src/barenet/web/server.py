@@ -114,7 +114,8 @@ class _ShortOfFiles:
 def connection_cap(limits: Limits, open_files: int | None = None) -> int:
     """Connections allowed at once: ``max_connections``, and at most half
     the limit on open files (the soft ``RLIMIT_NOFILE`` if not given), so
-    that model files, threads and the listening socket always have room."""
+    that model files, the page's files and the listening socket always
+    have room."""
     if open_files is None:
         open_files = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     if open_files == resource.RLIM_INFINITY:

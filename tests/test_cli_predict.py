@@ -301,3 +301,29 @@ def test_rows_too_large_for_the_network_are_refused_by_row(tmp_path, capsys):
     with pytest.raises(InputOverflowError, match=r"^X is too large"):
         net.predict([1e308] * 4)
     assert net.predict_proba([[1, 2, 3, 4], [1e300, 0, 0, 0]]).shape == (2, 3)
+
+
+def test_text_from_files_cannot_steer_the_terminal(tmp_path, capsys):
+    # A model's labels and a file's name are printed with every character
+    # a terminal would act on (ESC, BEL, CR) written as an escape.
+    net = Network([2, 2], output="softmax", seed=0)
+    net.info = {"data": {"classes": ["\x1b[31mred\x07", "\rok"]}}
+    model = save_model(net, tmp_path / "m.npz")
+    table = tmp_path / "rows.csv"
+    table.write_text("a,b\n1,2\n-1,-2\n")
+    assert main(["predict", str(model), "--csv", str(table)]) == 0
+    out = capsys.readouterr().out
+    rows = [[1, 2], [-1, -2]]
+    shown = ["\\x1b[31mred\\x07", "\\x0dok"]
+    P = net.predict_proba(rows)
+    assert out.splitlines() == [
+        f"row {i + 1}: {shown[k]} ({P[i, k]:.2f})"
+        for i, k in enumerate(net.predict(rows))
+    ]
+    assert "\x1b" not in out and "\r" not in out
+
+    missing = tmp_path / "a\x1b[2Jb.csv"
+    assert main(["evaluate", str(model), "--csv", str(missing)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("barenet evaluate: error: ")
+    assert "a\\x1b[2Jb.csv" in err and "\x1b" not in err

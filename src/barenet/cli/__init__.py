@@ -7,7 +7,8 @@ on standard error and exit status 1, so a user never sees a traceback for
 a mistake of theirs; argparse reports bad options with status 2.
 
 Standard output never stops a command: characters the terminal cannot
-show are escaped, and when the reader goes away (``barenet train | head``)
+show, or would act on (escape sequences from a model's labels, say), are
+escaped, and when the reader goes away (``barenet train | head``)
 the rest of the output is dropped while the command finishes its work.
 """
 
@@ -22,6 +23,7 @@ from typing import Any, TextIO
 
 from barenet.cli.messages import in_flags
 from barenet.cli.options import HelpFormatter, given_options
+from barenet.cli.text import printable
 from barenet.errors import BarenetError
 
 
@@ -85,7 +87,7 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         status: int = args.run(args)
     except BarenetError as exc:
-        message = in_flags(str(exc), args)
+        message = printable(in_flags(str(exc), args))
         print(f"barenet {args.command}: error: {message}", file=sys.stderr)
         return 1
     except MemoryError:
@@ -138,8 +140,10 @@ def _subparser(
 
 
 class _TolerantStream:
-    """A text stream that goes quiet, instead of failing, once its reader
-    has gone away; everything else is the wrapped stream's."""
+    """A text stream that escapes what a terminal would act on (text from
+    files, such as a model's labels, may hold escape sequences), and goes
+    quiet, instead of failing, once its reader has gone away; everything
+    else is the wrapped stream's."""
 
     def __init__(self, stream: TextIO):
         self._stream = stream
@@ -148,7 +152,7 @@ class _TolerantStream:
     def write(self, text: str) -> int:
         if not self.reader_gone:
             try:
-                self._stream.write(text)
+                self._stream.write(printable(text))
             except BrokenPipeError:
                 self._silence()
         return len(text)

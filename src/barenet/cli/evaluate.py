@@ -48,6 +48,7 @@ from barenet.cli.tables import (
     label_index,
     labels_as_text,
 )
+from barenet.cli.text import printable
 from barenet.cli.training_options import describe_network
 from barenet.data import DATASETS, Dataset, load_csv, load_dataset
 from barenet.data.base import class_names, recorded_classes
@@ -140,7 +141,9 @@ def run(args: argparse.Namespace) -> int:
     )
     result = evaluate(net, data.X[chosen.rows], chosen.y)
     names = class_names(net.info, net.n_outputs)
-    _print_figures(net, result, names)
+    # Labels come from files: what a terminal would act on is escaped
+    # before the tables are laid out.
+    _print_figures(net, result, [printable(n) for n in names])
 
     _make(out)
     files = _write(out, net, result, names, chosen, args)
@@ -372,11 +375,12 @@ def _write(
         "wrong_rows": chosen.rows[result.wrong].tolist(),
     }
     write_report(out / "evaluation.json", report)
+    escaped = [printable(n) for n in names]
     atomic_write_text(
         out / "confusion.txt",
-        f"{result.per_class_text(names)}\n\n"
+        f"{result.per_class_text(escaped)}\n\n"
         "Confusion matrix (rows: true class, columns: guess):\n"
-        f"{result.confusion_text(names)}\n",
+        f"{result.confusion_text(escaped)}\n",
     )
     plot_confusion(
         result.confusion,

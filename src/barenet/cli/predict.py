@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from barenet.cli.tables import arrange_columns, check_range
+from barenet.cli.text import printable
 from barenet.data.base import class_names, recorded_labels
 from barenet.data.table import load_features
 from barenet.errors import (
@@ -141,7 +142,7 @@ def _show(
     seen, captions = [], []
     for path, result in results:
         if isinstance(result, BarenetError):
-            print(f"{path}: error: {result}", file=sys.stderr)
+            print(printable(f"{path}: error: {result}"), file=sys.stderr)
             continue
         odds = "  ".join(
             f"{name}:{p:.2f}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import shutil
@@ -95,6 +96,33 @@ def test_a_small_valid_file_parses_with_crlf_and_trailing_spaces():
 def test_a_bad_line_is_named_with_what_was_expected_and_found(line, message):
     with pytest.raises(DataError, match=message):
         parse_semeion(_line() + line + _line(), "bad.data")
+
+
+def test_a_byte_order_mark_is_skipped_and_gzip_is_named():
+    text = _line() + _line(labels="0 0 0 0 0 0 0 0 0 1 ")
+    X, y = parse_semeion(b"\xef\xbb\xbf" + text, "bom.data")
+    np.testing.assert_array_equal(X, parse_semeion(text)[0])
+    assert y.tolist() == [0, 9]
+    with pytest.raises(
+        DataError,
+        match=r"^gz.data: the file is gzip-compressed; barenet reads the "
+        r"Semeion file as plain text: decompress it first \(gunzip\)$",
+    ):
+        parse_semeion(gzip.compress(text), "gz.data")
+
+
+def test_a_number_too_large_is_said_to_be_so_not_inf():
+    line = _line(pixels="0.0000 " * 6 + "1e400 " + "0.0000 " * 249)
+    with pytest.raises(
+        DataError,
+        match=r"^big.data, line 1: expected a number in field 7, found "
+        r"'1e400' \(too large for a 64-bit float, whose largest is about "
+        r"1.8e308\)$",
+    ):
+        parse_semeion(line, "big.data")
+    line = _line(pixels="inf " + "0.0000 " * 255)
+    with pytest.raises(DataError, match=r"to be 0 or 1, found inf$"):
+        parse_semeion(line, "big.data")
 
 
 def test_an_empty_file_is_an_error():

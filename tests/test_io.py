@@ -389,3 +389,20 @@ def test_a_fifo_or_a_text_file_is_refused_without_hanging(tmp_path):
         ModelFileError, match=r"\(not an .npz archive \(not a zip file\)\)"
     ):
         load_model(text)
+
+
+def test_a_model_file_that_cannot_be_read_is_not_called_invalid(
+    tmp_path, net, monkeypatch
+):
+    # As root a file's permissions do not stop reading: the refusal that
+    # open() gives anyone else is made here.
+    path = save_model(net, tmp_path / "model.npz")
+
+    def refused(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("barenet.io.read_npz", refused)
+    with pytest.raises(
+        ModelFileError, match=r"^cannot read .*model.npz: permission denied$"
+    ):
+        load_model(path)

@@ -37,7 +37,7 @@ from barenet._files import atomic_open
 from barenet._npz import NpzError, read_npz
 from barenet._seal import SEAL, broken_seal, seal
 from barenet.errors import ModelFileError
-from barenet.io import READ_ERRORS
+from barenet.io import READ_ERRORS, cannot_read
 from barenet.training import History, TrainState
 
 FORMAT = "barenet-checkpoint"
@@ -112,6 +112,11 @@ def load_checkpoint(
         _invalid(path, str(exc))
     except RecursionError:
         _invalid(path, "metadata is nested too deeply to be a checkpoint's")
+    except OSError as exc:
+        refused = cannot_read(path, exc)
+        if refused is not None:
+            raise refused from None
+        _invalid(path, f"{type(exc).__name__}: {exc}")
     except READ_ERRORS as exc:
         _invalid(path, f"{type(exc).__name__}: {exc}")
 

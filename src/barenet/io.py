@@ -98,6 +98,11 @@ def load_model(path: str | os.PathLike[str]) -> Network:
         raise ModelFileError(f"no model file at {path}") from None
     except NpzError as exc:
         _invalid(path, str(exc))
+    except OSError as exc:
+        refused = cannot_read(path, exc)
+        if refused is not None:
+            raise refused from None
+        _invalid(path, f"{type(exc).__name__}: {exc}")
     except READ_ERRORS as exc:
         _invalid(path, f"{type(exc).__name__}: {exc}")
     try:
@@ -106,6 +111,16 @@ def load_model(path: str | os.PathLike[str]) -> Network:
         raise
     except BarenetError as exc:
         _invalid(path, str(exc))
+
+
+def cannot_read(path: Path, exc: OSError) -> ModelFileError | None:
+    """ "cannot read PATH: permission denied" when the file system refused
+    to open ``path`` (the file may be fine), else None: an OSError raised
+    on the archive's content (it names no file) means a damaged file."""
+    if exc.filename is None:
+        return None
+    reason = (exc.strerror or str(exc)).lower()
+    return ModelFileError(f"cannot read {path}: {reason}")
 
 
 READ_ERRORS = (

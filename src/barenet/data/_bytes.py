@@ -206,13 +206,19 @@ def float_rows(
     (``lines[i]`` is row i's) and field of the first that is no number."""
     values, bad = parse_floats(rows)
     if bad is None:
+        # float() reads 1e400 as inf: such a number is refused as too large.
         assert values is not None
-        return values
+        for i, j in np.argwhere(np.isinf(values)):
+            if overflow_note(rows[i][j]):
+                bad = (int(i), int(j))
+                break
+        else:
+            return values
     i, j = bad
     text = rows[i][j].decode("ascii", "replace")[:40]
     raise DataError(
         f"{source}, line {lines[i]}: expected a number in field {j + 1}, "
-        f"found {text!r}"
+        f"found {text!r}{overflow_note(rows[i][j])}"
     )
 
 

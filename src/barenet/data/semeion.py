@@ -13,6 +13,7 @@ in CRLF, with a trailing space.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import os
@@ -23,7 +24,7 @@ from typing import NoReturn
 import numpy as np
 from numpy.typing import NDArray
 
-from barenet.data._bytes import float_rows, read_file
+from barenet.data._bytes import float_rows, is_gzip, read_file
 from barenet.data.base import Dataset
 from barenet.data.cache import RemoteFile, fetch
 from barenet.errors import DataError
@@ -81,10 +82,17 @@ def parse_semeion(
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """Parse the text of a Semeion file into (X, y), checking every line.
 
-    Blank lines are skipped. Any other line that is not 256 pixels of 0 or 1
-    followed by 10 label columns with exactly one 1 is a DataError naming
-    ``source``, the line number, what was expected and what was found.
+    Blank lines are skipped, and a UTF-8 byte order mark at the start.
+    Any other line that is not 256 pixels of 0 or 1 followed by 10 label
+    columns with exactly one 1 is a DataError naming ``source``, the line
+    number, what was expected and what was found.
     """
+    data = data.removeprefix(codecs.BOM_UTF8)  # as some editors save text
+    if is_gzip(data):
+        raise DataError(
+            f"{source}: the file is gzip-compressed; barenet reads the "
+            "Semeion file as plain text: decompress it first (gunzip)"
+        )
     if not data.isascii():
         at = next(i for i, byte in enumerate(data) if byte > 127)
         line_number = data[:at].count(b"\n") + 1

@@ -25,6 +25,7 @@ from barenet.images import (
     preprocess,
     preprocessing_of,
     resize,
+    thicken,
 )
 from barenet.network import Network
 from barenet.prediction import predict_image
@@ -488,3 +489,29 @@ def test_a_line_one_pixel_wide_is_dark_on_light(shape):
     seen = preprocess(grey, "mnist")
     assert seen.polarity == "dark on light"
     assert seen.image.max() == 1.0
+
+
+def test_strokes_one_pixel_thin_survive_shrinking():
+    # A 7 drawn with lines 1 pixel wide on 200x200: shrunk 6 to 10 times,
+    # its strokes would average to greys of 0.1 to 0.16 and vanish.
+    grey = np.ones((200, 200))
+    grey[20:180, 150] = 0.0
+    grey[20, 50:151] = 0.0
+    seven = np.zeros((16, 16))
+    seven[0, :] = seven[:, -1] = 1.0
+    np.testing.assert_array_equal(preprocess(grey, "semeion").image, seven)
+    mnist = preprocess(grey, "mnist").image
+    bar, stem = mnist[8, 4:17], mnist[9:, 16]
+    assert bar.min() > 0.5 and stem.min() > 0.5
+
+
+def test_thicken_adds_only_what_a_stroke_lacks():
+    line = np.zeros((9, 40))
+    line[4, 5:35] = 1.0  # 1 pixel thick
+    # Cells of 3 rows: the line (its width estimated as 2 * 30 / 62) grows
+    # by what it lacks, rounded up, to 4 rows; with cells of 1 row, it stays.
+    thick = thicken(line, 3.0, 1.0)
+    np.testing.assert_array_equal(thick[2:6, 5:35], 1.0)
+    assert thick.sum() == 120
+    np.testing.assert_array_equal(thicken(line, 1.0, 1.0), line)
+    np.testing.assert_array_equal(thicken(line, 0.5, 0.5), line)

@@ -46,7 +46,10 @@ convention of every data set loader. A model file records which
 preprocessing its training data needs (``preprocessing_of``).
 
 Resizing is area averaging written in NumPy (``resize``), so steps 2 and 3
-need nothing beyond NumPy; only decoding files needs Pillow.
+need nothing beyond NumPy; only decoding files needs Pillow. Before a
+picture is shrunk, strokes thinner than a pixel of the result are
+thickened (``thicken``): averaged away, a line one pixel wide in a large
+drawing would vanish.
 """
 
 from __future__ import annotations
@@ -84,6 +87,10 @@ scale, for an image to count as holding a digit."""
 NOISE_FLOOR = 0.2
 """Ink weaker than this share of the strongest stroke is paper texture,
 compression noise or shadow, and counts as background."""
+
+MIN_STROKE = 1.0
+"""Thinnest stroke kept when a picture is shrunk, in pixels of the picture
+the network sees: thinner strokes are thickened first (``thicken``)."""
 
 _ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
 
@@ -586,6 +593,7 @@ def fit(ink: NDArray[np.float64], kind: str | Geometry) -> NDArray[np.float64]:
     else:
         stretched = round(width * g.box / height * g.max_stretch)
         height, width = g.box, min(g.box, max(g.min_width, stretched))
+    crop = thicken(crop, crop.shape[0] / height, crop.shape[1] / width)
     inked = resize(crop, height, width)
     if g.binarise:
         inked = (inked * 255 > 127).astype(np.float64)
@@ -600,6 +608,53 @@ def fit(ink: NDArray[np.float64], kind: str | Geometry) -> NDArray[np.float64]:
     # Area averages of ink in 0..1 stay in 0..1 in exact arithmetic; in
     # floating point a few end some 1e-16 past 1. Ink is 0..1, exactly.
     return np.clip(framed, 0.0, 1.0)
+
+
+def thicken(
+    ink: NDArray[np.float64], cell_height: float, cell_width: float
+) -> NDArray[np.float64]:
+    """Ink whose strokes stay at least ``MIN_STROKE`` pixels thick when
+    cell_height x cell_width pixels are averaged into one.
+
+    Area averaging makes a stroke one pixel wide, shrunk tenfold, a grey
+    of 0.1: binarising then removes it, and no MNIST digit is that faint.
+    A stroke's width is estimated as 2 * area / perimeter of the ink (a
+    stroke of length L and width w has area L w and a perimeter of about
+    2 L), and the ink is dilated (a moving maximum) across each axis by
+    what it lacks there. Enlarging (cells of a pixel or less) loses no
+    stroke, and leaves the ink as it is.
+    """
+    mask = ink > 0
+    perimeter = (
+        np.count_nonzero(np.diff(mask, axis=0))
+        + np.count_nonzero(np.diff(mask, axis=1))
+        + np.count_nonzero(mask[[0, -1]])
+        + np.count_nonzero(mask[:, [0, -1]])
+    )
+    stroke = 2 * int(np.count_nonzero(mask)) / max(int(perimeter), 1)
+    for axis, cell in ((0, cell_height), (1, cell_width)):
+        lacking = int(np.ceil(MIN_STROKE * cell - stroke))
+        if cell > 1 and lacking > 0:
+            ink = _moving_max(ink, lacking + 1, axis)
+    return ink
+
+
+def _moving_max(
+    values: NDArray[np.float64], k: int, axis: int
+) -> NDArray[np.float64]:
+    """The largest of the k values centred on each along ``axis`` (zeros
+    beyond the edges), in about log2(k) passes."""
+    a = np.moveaxis(values, axis, 0)
+    before = (k - 1) // 2
+    out = np.pad(a, [(before, k - 1 - before)] + [(0, 0)] * (a.ndim - 1))
+    # Windows of `width` values widen to width + step by taking the larger
+    # of two windows step apart (step <= width, so they overlap or touch).
+    width = 1
+    while width < k:
+        step = min(width, k - width)
+        out = np.maximum(out[:-step], out[step:])
+        width += step
+    return np.moveaxis(out, 0, axis)
 
 
 def _offsets(inked: NDArray[np.float64], g: Geometry) -> tuple[int, int]:

@@ -26,10 +26,13 @@ def test_sigmoid_is_accurate_far_into_the_tails():
     assert F.sigmoid(np.array([-700.0]))[0] == pytest.approx(
         math.exp(-700), rel=1e-14
     )
-    assert F.sigmoid(np.array([-1e300, 1e300])).tolist() == [
-        F.sigmoid(np.array([-700.0]))[0],
+    # Beyond -745 the true value is below the smallest float64: 0.
+    assert F.sigmoid(np.array([-746.0, -1e300, 1e300])).tolist() == [
+        0.0,
+        0.0,
         1.0,
     ]
+    assert F.sigmoid(np.array([-104.0], np.float32)).tolist() == [0.0]
 
 
 def test_sigmoid_known_values():
@@ -47,6 +50,22 @@ def test_activations_are_finite_without_warnings_on_huge_inputs(name, dtype):
     d = act.derivative(z, a)
     assert a.dtype == dtype and d.dtype == dtype
     assert np.all(np.isfinite(a)) and np.all(np.isfinite(d))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", sorted(F.ACTIVATIONS))
+def test_derivatives_write_into_out_even_over_z(name, dtype, rng):
+    # Back-propagation writes g'(Z) over Z's own buffer.
+    act = F.get_activation(name)
+    z = rng.uniform(-4, 4, (50, 3)).astype(dtype)
+    z[0] = 0.0
+    a = act.function(z)
+    expected = act.derivative(z, a)
+    out = np.full_like(z, np.nan)
+    assert act.derivative(z, a, out=out) is out
+    np.testing.assert_array_equal(out, expected)
+    assert act.derivative(z, a, out=z) is z
+    np.testing.assert_array_equal(z, expected)
 
 
 @pytest.mark.parametrize("name", sorted(F.ACTIVATIONS))

@@ -260,3 +260,43 @@ def test_sample_weights_must_be_real_and_sum_to_a_number():
         net.cost(X, Y, sample_weight=np.ones(2) + 1j)
     with pytest.raises(ConfigError, match="sample_weight sums to more than"):
         net.cost(X, Y, sample_weight=[1e308, 1e308])
+
+
+def _largest_z(net, X):
+    """The largest |Z| of any layer on the rows of X, by a forward pass."""
+    largest, A = 0.0, X
+    for layer in net.layers:
+        Z, A = layer.forward(A)
+        largest = max(largest, float(np.max(np.abs(Z))))
+    return largest
+
+
+@pytest.mark.parametrize(
+    "activation", ["sigmoid", "tanh", "relu", "leaky_relu", "gelu"]
+)
+def test_the_logits_bound_holds_and_is_not_loose_beyond_reason(activation, rng):
+    net = Network([6, 5, 4, 3], activation=activation, seed=2)
+    X = rng.normal(0, 3, (200, 6))
+    bound = net.logits_bound(X)
+    assert _largest_z(net, X) <= bound < 1e4
+
+
+def test_the_logits_bound_by_hand():
+    # One sigmoid unit, then one output: |z1| <= 2 * (1 + 3) + 0.5 = 8.5,
+    # its output is at most 1, so |z2| <= 1 * 4 + 1 = 5.
+    net = Network([2, 1, 1], seed=0)
+    net.layers[0].W[...] = [[1.0], [-3.0]]
+    net.layers[0].b[...] = [0.5]
+    net.layers[1].W[...] = [[-4.0]]
+    net.layers[1].b[...] = [1.0]
+    X = np.array([[2.0, -2.0], [0.0, 1.0]])
+    assert net.logits_bound(X) == 8.5
+    assert _largest_z(net, X) == 8.5  # the first row reaches it
+
+
+def test_the_logits_bound_is_inf_when_it_overflows():
+    net = Network([2, 3, 2], activation="relu", seed=0)
+    net.layers[0].W[...] = 1e200
+    assert net.logits_bound(np.full((1, 2), 1e200)) == math.inf
+    conv = Network([16, 3], conv=[(2, 3)], seed=0)
+    assert conv.logits_bound(np.zeros((1, 16))) == math.inf

@@ -42,26 +42,25 @@ Array = NDArray[np.floating]
 # Activations
 # ---------------------------------------------------------------------------
 
-# Largest x, by dtype, for which exp(x) and 1 + exp(x) are finite normal
-# numbers with room to spare.
-_EXP_LIMIT = {"d": 700.0, "f": 87.0}
-
-
 def sigmoid(Z: Array, out: Array | None = None) -> Array:
     """The logistic function 1 / (1 + exp(-Z)), elementwise."""
-    # exp(-z) overflows once -z passes log(largest float): about 709 in
-    # float64, 88 in float32. Capping -z just below that changes only
-    # outputs already under 1e-38, and leaves every other value exact to
-    # rounding. Each step writes in place: no temporary arrays.
-    out = np.negative(Z, out=out)
-    np.minimum(out, _EXP_LIMIT[out.dtype.char], out=out)
-    np.exp(out, out=out)
+    # exp(-z) overflows to inf once -z passes log(largest float), about
+    # 709 in float64 and 88 in float32; 1 / (1 + inf) is then exactly 0,
+    # the true value rounded (it is below 1e-308, or 1e-38). So the
+    # overflow is harmless and is not reported. Each step writes in place:
+    # no temporary arrays, four passes over the data.
+    with np.errstate(over="ignore"):
+        out = np.negative(Z, out=out)
+        np.exp(out, out=out)
     out += 1.0
     return np.divide(1.0, out, out=out)
 
 
-def _sigmoid_derivative(Z: Array, A: Array) -> Array:
-    return A * (1.0 - A)
+def _sigmoid_derivative(Z: Array, A: Array, out: Array | None = None) -> Array:
+    # A (1 - A), written into ``out`` without a temporary array.
+    out = np.subtract(1.0, A, out=out)
+    out *= A
+    return out
 
 
 def tanh(Z: Array, out: Array | None = None) -> Array:
@@ -69,8 +68,10 @@ def tanh(Z: Array, out: Array | None = None) -> Array:
     return np.tanh(Z, out=out)
 
 
-def _tanh_derivative(Z: Array, A: Array) -> Array:
-    return 1.0 - A * A
+def _tanh_derivative(Z: Array, A: Array, out: Array | None = None) -> Array:
+    # 1 - A^2, written into ``out``.
+    out = np.multiply(A, A, out=out)
+    return np.subtract(1.0, out, out=out)
 
 
 def relu(Z: Array, out: Array | None = None) -> Array:
@@ -78,9 +79,10 @@ def relu(Z: Array, out: Array | None = None) -> Array:
     return np.maximum(Z, 0.0, out=out)
 
 
-def _relu_derivative(Z: Array, A: Array) -> Array:
-    # The derivative at exactly 0 is taken as 0, as is usual.
-    return (Z > 0).astype(Z.dtype)
+def _relu_derivative(Z: Array, A: Array, out: Array | None = None) -> Array:
+    # The derivative at exactly 0 is taken as 0, as is usual. (Comparing
+    # into an array of Z's dtype stores True as 1 and False as 0.)
+    return np.greater(Z, 0.0, out=np.empty_like(Z) if out is None else out)
 
 
 LEAKY_SLOPE = 0.01
@@ -93,8 +95,14 @@ def leaky_relu(Z: Array, out: Array | None = None) -> Array:
     return np.maximum(Z, LEAKY_SLOPE * Z, out=out)
 
 
-def _leaky_relu_derivative(Z: Array, A: Array) -> Array:
-    return np.where(Z > 0, 1.0, LEAKY_SLOPE).astype(Z.dtype)
+def _leaky_relu_derivative(
+    Z: Array, A: Array, out: Array | None = None
+) -> Array:
+    slopes = np.where(Z > 0, 1.0, LEAKY_SLOPE).astype(Z.dtype)
+    if out is None:
+        return slopes
+    np.copyto(out, slopes)
+    return out
 
 
 _GELU_C = math.sqrt(2.0 / math.pi)
@@ -114,27 +122,34 @@ def gelu(Z: Array, out: Array | None = None) -> Array:
     return np.multiply(0.5 * Z, 1.0 + T, out=out)
 
 
-def _gelu_derivative(Z: Array, A: Array) -> Array:
+def _gelu_derivative(Z: Array, A: Array, out: Array | None = None) -> Array:
     Zc = np.clip(Z, -_GELU_CLIP, _GELU_CLIP)
     T = np.tanh(_GELU_C * (Zc + _GELU_K * Zc**3))
     dT = (1.0 - T * T) * _GELU_C * (1.0 + 3.0 * _GELU_K * Zc * Zc)
-    return 0.5 * (1.0 + T) + 0.5 * Zc * dT
+    return np.add(0.5 * (1.0 + T), 0.5 * Zc * dT, out=out)
 
 
 class ActivationFunction(Protocol):
     def __call__(self, Z: Array, out: Array | None = None) -> Array: ...
 
 
+class Derivative(Protocol):
+    def __call__(
+        self, Z: Array, A: Array, out: Array | None = None
+    ) -> Array: ...
+
+
 @dataclass(frozen=True)
 class Activation:
     """An activation g, with its derivative g'(Z) computed from Z and g(Z).
 
-    ``function(Z, out=None)`` writes into ``out`` when given one.
+    ``function(Z, out=None)`` and ``derivative(Z, A, out=None)`` write
+    into ``out`` when given one; ``out`` may be Z itself.
     """
 
     name: str
     function: ActivationFunction
-    derivative: Callable[[Array, Array], Array]
+    derivative: Derivative
 
 
 ACTIVATIONS: dict[str, Activation] = {

@@ -127,10 +127,11 @@ class Dense:
     def delta(self, error: Array, Z: Array, A: Array) -> Array:
         """d(cost)/dZ from the error at this layer's output: error * g'(Z).
 
-        Works in place on ``error``.
+        Works in place on ``error``, and writes g'(Z) over ``Z``, which
+        back-propagation needs no more: no memory is allocated.
         """
         assert self.activation is not None
-        error *= self.activation.derivative(Z, A)
+        error *= self.activation.derivative(Z, A, out=Z)
         return error
 
     def gradients(self, A: Array, delta: Array) -> None:
@@ -434,6 +435,36 @@ class Network:
         for layer in self.layers:
             _, A = layer.forward(A)
         return A
+
+    def logits_bound(self, X: Array) -> float:
+        """A number that no layer's Z, on any row of X, exceeds in size.
+
+        With a = the largest |value| of a layer's input, every
+        |Z[:, j]| = |A @ W[:, j] + b[j]| is at most a * sum_k |W[k, j]| +
+        |b[j]|, and so is every partial sum of that product. Sigmoid and
+        tanh units give at most 1, the ReLUs and GELU at most what they
+        are given. So a bound well below the dtype's largest number proves
+        every output finite without computing one, for two passes over X
+        instead of a forward pass. inf when there is no such bound (it
+        overflows) or none is worked out (convolutional networks).
+        """
+        if self.conv:
+            return math.inf
+        largest = 0.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            a = max(abs(float(np.max(X))), abs(float(np.min(X))))
+            for layer in self.layers:
+                assert isinstance(layer, Dense)
+                columns = np.einsum("kj->j", np.abs(layer.W), dtype=np.float64)
+                z = float(np.max(a * columns + np.abs(layer.b)))
+                if not math.isfinite(z):
+                    return math.inf
+                largest = max(largest, z)
+                saturates = layer.activation is not None and (
+                    layer.activation.name in ("sigmoid", "tanh")
+                )
+                a = min(z, 1.0) if saturates else z
+        return largest
 
     # -- cost and gradient ------------------------------------------------
 

@@ -630,7 +630,9 @@ class _Run:
 
     def _rng_states(self) -> dict[str, Any]:
         return {
-            name: copy.deepcopy(rng.bit_generator.state)
+            # Each read of ``state`` builds a new dictionary of plain
+            # numbers: a copy already.
+            name: rng.bit_generator.state
             for name, rng in (
                 ("shuffle", self.shuffle_rng),
                 ("dropout", self.dropout_rng),
@@ -913,9 +915,15 @@ def _figure_names(
 def _finite_outputs(net: Network, X: Array, chunk: int = 256) -> bool:
     """Whether the network's logits on every row of X are finite.
 
-    Rows go through in chunks, so that a convolutional network on a large
-    data set needs no more memory than a few training batches.
+    Most often a bound on the logits proves it at once (see
+    ``Network.logits_bound``): a forward pass over every training row
+    would cost as much as a third of an epoch. Otherwise rows go through
+    in chunks, so that a convolutional network on a large data set needs
+    no more memory than a few training batches.
     """
+    # A margin of a factor 1e6 covers the rounding of the bound itself.
+    if net.logits_bound(X) < float(np.finfo(net.dtype).max) * 1e-6:
+        return True
     with np.errstate(over="ignore", invalid="ignore"):
         return all(
             bool(np.all(np.isfinite(net._logits(X[i : i + chunk]))))

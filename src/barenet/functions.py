@@ -42,6 +42,7 @@ Array = NDArray[np.floating]
 # Activations
 # ---------------------------------------------------------------------------
 
+
 def sigmoid(Z: Array, out: Array | None = None) -> Array:
     """The logistic function 1 / (1 + exp(-Z)), elementwise."""
     # exp(-z) overflows to inf once -z passes log(largest float), about

@@ -46,10 +46,10 @@ Array = NDArray[np.floating]
 def sigmoid(Z: Array, out: Array | None = None) -> Array:
     """The logistic function 1 / (1 + exp(-Z)), elementwise."""
     # exp(-z) overflows to inf once -z passes log(largest float), about
-    # 709 in float64 and 88 in float32; 1 / (1 + inf) is then exactly 0,
-    # the true value rounded (it is below 1e-308, or 1e-38). So the
-    # overflow is harmless and is not reported. Each step writes in place:
-    # no temporary arrays, four passes over the data.
+    # 709 in float64 and 88 in float32; 1 / (1 + inf) is then 0, where the
+    # true value is below 1e-307 (float32: 1e-38). So the overflow does no
+    # harm and is not reported. Each step writes in place: no temporary
+    # arrays, four passes over the data.
     with np.errstate(over="ignore"):
         out = np.negative(Z, out=out)
         np.exp(out, out=out)

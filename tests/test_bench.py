@@ -87,6 +87,29 @@ def test_torch_adam_ends_with_barenets_weights():
     np.testing.assert_allclose(theirs, ours, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("experiment", [TINY_SEED, TINY_ADAM])
+def test_the_products_alone_are_the_experiments_arithmetic(
+    experiment, monkeypatch
+):
+    # Every product of the floor, counted as 2 m k n, adds up to the
+    # experiment's FLOPs: full batches, and 150 rows in batches of 32
+    # (four of 32 and one of 22).
+    X, y = load_data(experiment, "float64")
+    run = prepare("products", experiment, X, y, 1)
+    counted = []
+    matmul = np.matmul
+
+    def counting(a, b, out=None):
+        counted.append(2 * a.shape[0] * a.shape[1] * b.shape[1])
+        return matmul(a, b, out=out)
+
+    monkeypatch.setattr(np, "matmul", counting)
+    assert run() is None  # no weights: nothing is trained
+    assert sum(counted) == flops(experiment)
+    steps = 6 if experiment.batch_size is None else 5
+    assert len(counted) == steps * (3 * 3 - 1)
+
+
 def test_the_worker_times_one_run_in_a_process_of_its_own(tmp_path):
     out = tmp_path / "params.npy"
     result = runner.run_worker(
@@ -129,7 +152,7 @@ def test_a_failing_worker_is_one_line_naming_the_contender():
 def test_compare_gives_a_row_per_contender_and_dtype():
     result = runner.compare(
         TINY_SEED,
-        ["barenet", "loop"],
+        ["barenet", "products", "loop"],
         threads=1,
         repeats=1,
         loop_epochs=2,
@@ -139,8 +162,15 @@ def test_compare_gives_a_row_per_contender_and_dtype():
     assert list(rows) == [
         ("barenet", "float64"),
         ("barenet", "float32"),
+        ("products", "float64"),
+        ("products", "float32"),
         ("loop", "float64"),
     ]
+    floor = rows[("products", "float64")]
+    assert floor["max_weight_difference"] is None
+    assert floor["barenet_speedup"] == pytest.approx(
+        floor["seconds"] / rows[("barenet", "float64")]["seconds"]
+    )
     loop = rows[("loop", "float64")]
     # The loop ran 2 of 6 iterations: its time is scaled by 3, and its
     # weights are compared with barenet's after 2 iterations.

@@ -15,10 +15,16 @@ number. Only that function is timed.
   own shuffling is off, so that both see the same batches.
 - ``torch``: PyTorch's eager mode on the CPU, the usual ``Sequential`` of
   ``Linear`` layers and a training loop drawing the same batches.
+- ``products``: not a contender but a floor. The matrix products of the
+  experiment's training steps alone, with the same shapes, in the same
+  number, through the same NumPy and BLAS, on arrays made beforehand;
+  nothing else. No implementation that hands its products to this BLAS
+  can train faster. It gives back no weights (None).
 """
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -32,14 +38,15 @@ from barenet.data.base import one_hot
 from barenet.training import TrainConfig, train
 
 Params = NDArray[np.floating]
-Runner = Callable[[], Params]
+Runner = Callable[[], Params | None]
 
-CONTENDERS = ("barenet", "loop", "sklearn", "torch")
+CONTENDERS = ("barenet", "loop", "sklearn", "torch", "products")
 LABELS = {
     "barenet": "barenet",
     "loop": "per-sample loop",
     "sklearn": "scikit-learn MLP",
     "torch": "PyTorch eager",
+    "products": "products alone",
 }
 
 
@@ -56,6 +63,7 @@ def prepare(
         "loop": prepare_loop,
         "sklearn": prepare_sklearn,
         "torch": prepare_torch,
+        "products": prepare_products,
     }[contender]
     return make(experiment, X, y, threads)
 
@@ -233,6 +241,48 @@ def prepare_torch(
             pieces += [lin.weight.detach().numpy().T.ravel()]
             pieces += [lin.bias.detach().numpy()]
         return np.concatenate(pieces)
+
+    return run
+
+
+def prepare_products(
+    experiment: Experiment,
+    X: NDArray[np.floating],
+    y: NDArray[np.int64],
+    threads: int,
+) -> Runner:
+    dtype = X.dtype
+    n = experiment.n_rows
+    size = min(experiment.batch_size or n, n)
+    # The rows of each step of an epoch: full batches, then what is left.
+    steps = [size] * (n // size) + ([n % size] if n % size else [])
+    rng = np.random.default_rng(0)
+
+    def random(*shape: int) -> NDArray[np.floating]:
+        return rng.random(shape).astype(dtype)
+
+    layers = []
+    for n_in, n_out in itertools.pairwise(experiment.sizes):
+        layers.append(
+            (
+                random(size, n_in),  # the layer's input A
+                random(n_in, n_out),  # W
+                random(size, n_out),  # delta
+                np.empty((size, n_out), dtype),  # Z = A @ W
+                np.empty((n_out, n_in), dtype),  # dW, transposed
+                np.empty((size, n_in), dtype),  # error = delta @ W.T
+            )
+        )
+
+    def run() -> None:
+        for _ in range(experiment.epochs):
+            for m in steps:
+                for i, (A, W, delta, Z, dW_t, error) in enumerate(layers):
+                    # The products of barenet.network's step, in its forms.
+                    np.matmul(A[:m], W, out=Z[:m])
+                    np.matmul(delta[:m].T, A[:m], out=dW_t)
+                    if i:  # the first layer sends no error down
+                        np.matmul(delta[:m], W.T, out=error[:m])
 
     return run
 

@@ -66,6 +66,12 @@ def comparison_table(result: dict[str, Any]) -> str:
         "difference of its final weights from barenet's (same dtype and "
         "steps).",
     ]
+    if any(row["contender"] == "products" for row in result["rows"]):
+        lines += [
+            "products alone: the same matrix products as the training "
+            "steps, nothing else:",
+            "no code that hands its products to this BLAS can train faster.",
+        ]
     if scaled:
         lines.append(
             f"* from {scaled[0]} of {result['experiment']['epochs']} "

@@ -165,7 +165,7 @@ def _record(
     if result["peak_bytes"] is not None:
         entry.peak_bytes.append(result["peak_bytes"])
     entry.data_bytes = result["data_bytes"]
-    if first:
+    if first and out.exists():
         entry.params = np.load(out)
 
 

@@ -67,7 +67,8 @@ def train_once(spec: dict[str, Any]) -> dict[str, Any]:
     peak = _memory("VmHWM")
 
     data_bytes = X.nbytes + y.nbytes
-    np.save(spec["params_out"], np.asarray(params, dtype=np.float64))
+    if params is not None:  # the products alone train no weights
+        np.save(spec["params_out"], np.asarray(params, dtype=np.float64))
     return {
         "seconds": seconds,
         "cpu_seconds": cpu_seconds,

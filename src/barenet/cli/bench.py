@@ -4,10 +4,12 @@ Trains the same network from the same starting weights on the same rows
 with barenet (float64 and float32), the seed's per-sample loop,
 scikit-learn's MLPClassifier and PyTorch (each when installed), with the
 same number of threads, and prints a table of times, speeds, memory and
-barenet's speed-up. ``seed`` is the seed experiment, ``mnist`` one epoch
-of MNIST, ``scaling`` barenet's (and PyTorch's) time per epoch as the
-rows, the width and the depth grow, with a figure. The figures are also
-written as JSON to the output folder.
+barenet's speed-up. The rows "products alone" time the training's matrix
+products and nothing else: the floor for any code that hands its products
+to the same BLAS. ``seed`` is the seed experiment, ``mnist`` one epoch of
+MNIST, ``scaling`` barenet's (and PyTorch's) time per epoch as the rows,
+the width and the depth grow, with a figure. The figures are also written
+as JSON to the output folder.
 """
 
 from __future__ import annotations
@@ -47,8 +49,10 @@ def add_parser(commands: Any) -> None:
         nargs="+",
         choices=CONTENDERS,
         metavar="NAME",
-        help="who runs: barenet, loop, sklearn, torch (default: every one "
-        "installed; scaling: barenet and torch)",
+        help="who runs: barenet, loop, sklearn, torch, and products (the "
+        "matrix products of the training steps alone, the floor for any "
+        "code using this BLAS) (default: every one installed; scaling: "
+        "barenet and torch)",
     )
     p.add_argument(
         "--threads",

@@ -300,3 +300,21 @@ def test_the_logits_bound_is_inf_when_it_overflows():
     assert net.logits_bound(np.full((1, 2), 1e200)) == math.inf
     conv = Network([16, 3], conv=[(2, 3)], seed=0)
     assert conv.logits_bound(np.zeros((1, 16))) == math.inf
+
+
+def test_both_forms_of_the_weight_gradient_agree(rng):
+    # Narrow layers on one thread take dW as (delta.T @ A).T, on two
+    # threads as A.T @ delta; wide layers always the latter.
+    from barenet.network import gradient_transposed
+    from barenet.threads import limit_threads
+
+    net = Network([40, 30, 33, 4], seed=3)
+    X = rng.normal(0, 1, (300, 40))
+    Y = np.eye(4)[rng.integers(0, 4, 300)]
+    grads = {}
+    for threads in (1, 2):
+        with limit_threads(threads):
+            assert gradient_transposed(30) == (threads == 1)
+            assert not gradient_transposed(33)
+            grads[threads] = net.cost_and_gradient(X, Y, 0.1)[1].copy()
+    np.testing.assert_allclose(grads[2], grads[1], rtol=1e-12, atol=1e-15)

@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 from barenet import reference
 from barenet.bench.experiments import Experiment
 from barenet.data.base import one_hot
+from barenet.network import gradient_transposed
 from barenet.training import TrainConfig, train
 
 Params = NDArray[np.floating]
@@ -269,7 +270,8 @@ def prepare_products(
                 random(n_in, n_out),  # W
                 random(size, n_out),  # delta
                 np.empty((size, n_out), dtype),  # Z = A @ W
-                np.empty((n_out, n_in), dtype),  # dW, transposed
+                np.empty((n_in, n_out), dtype),  # dW
+                np.empty((n_out, n_in), dtype),  # or dW transposed
                 np.empty((size, n_in), dtype),  # error = delta @ W.T
             )
         )
@@ -277,10 +279,13 @@ def prepare_products(
     def run() -> None:
         for _ in range(experiment.epochs):
             for m in steps:
-                for i, (A, W, delta, Z, dW_t, error) in enumerate(layers):
+                for i, (A, W, delta, Z, dW, dW_t, error) in enumerate(layers):
                     # The products of barenet.network's step, in its forms.
                     np.matmul(A[:m], W, out=Z[:m])
-                    np.matmul(delta[:m].T, A[:m], out=dW_t)
+                    if gradient_transposed(W.shape[1]):
+                        np.matmul(delta[:m].T, A[:m], out=dW_t)
+                    else:
+                        np.matmul(A[:m].T, delta[:m], out=dW)
                     if i:  # the first layer sends no error down
                         np.matmul(delta[:m], W.T, out=error[:m])
 

@@ -40,7 +40,6 @@ import numpy as np
 from barenet._checks import is_real, is_whole
 from barenet.errors import ConfigError
 from barenet.functions import Array
-from barenet.threads import in_parallel
 
 # ---------------------------------------------------------------------------
 # Optimizers
@@ -78,27 +77,7 @@ class Optimizer:
         return self._work
 
     def step(self, params: Array, grad: Array) -> None:
-        """Update ``params`` in place from ``grad``, the cost's gradient.
-
-        The update is the same arithmetic for every element, so a large
-        network's is shared among threads, a contiguous part each (see
-        ``barenet.threads.in_parallel``); the result is the same to the bit.
-        """
-        self.t += 1
-        self._start(params)
-        work = self._scratch(params)
-
-        def update(part: slice) -> None:
-            self._update(params[part], grad[part], work[part], part)
-
-        in_parallel(params.size, update)
-
-    def _start(self, params: Array) -> None:
-        """Make the state buffers, on the first step; set this step's numbers."""
-
-    def _update(self, p: Array, g: Array, work: Array, part: slice) -> None:
-        """Update one part ``p`` of the parameters from its gradient ``g``,
-        with ``work`` as scratch; ``part`` picks the same part of the state."""
+        """Update ``params`` in place from ``grad``, the cost's gradient."""
         raise NotImplementedError
 
     def state_dict(self) -> dict[str, Any]:
@@ -130,8 +109,9 @@ class GradientDescent(Optimizer):
 
     name = "sgd"
 
-    def _update(self, p: Array, g: Array, work: Array, part: slice) -> None:
-        p -= np.multiply(g, self.lr, out=work)
+    def step(self, params: Array, grad: Array) -> None:
+        self.t += 1
+        params -= np.multiply(grad, self.lr, out=self._scratch(params))
 
 
 class Momentum(Optimizer):
@@ -152,16 +132,14 @@ class Momentum(Optimizer):
         self.momentum = float(momentum)
         self.velocity: Array | None = None
 
-    def _start(self, params: Array) -> None:
+    def step(self, params: Array, grad: Array) -> None:
+        self.t += 1
         if self.velocity is None:
             self.velocity = np.zeros_like(params)
-
-    def _update(self, p: Array, g: Array, work: Array, part: slice) -> None:
-        assert self.velocity is not None
-        v = self.velocity[part]
+        v = self.velocity
         v *= self.momentum
-        v -= np.multiply(g, self.lr, out=work)
-        p += v
+        v -= np.multiply(grad, self.lr, out=self._scratch(params))
+        params += v
 
     def _buffers(self) -> dict[str, Array | None]:
         return {"velocity": self.velocity}
@@ -175,13 +153,16 @@ class Nesterov(Momentum):
 
     name = "nesterov"
 
-    def _update(self, p: Array, g: Array, work: Array, part: slice) -> None:
-        assert self.velocity is not None
-        v = self.velocity[part]
+    def step(self, params: Array, grad: Array) -> None:
+        self.t += 1
+        if self.velocity is None:
+            self.velocity = np.zeros_like(params)
+        v = self.velocity
+        work = self._scratch(params)
         v *= self.momentum
-        v -= np.multiply(g, self.lr, out=work)
-        p += np.multiply(v, self.momentum, out=work)
-        p -= np.multiply(g, self.lr, out=work)
+        v -= np.multiply(grad, self.lr, out=work)
+        params += np.multiply(v, self.momentum, out=work)
+        params -= np.multiply(grad, self.lr, out=work)
 
 
 class Adam(Optimizer):
@@ -213,11 +194,21 @@ class Adam(Optimizer):
         self.eps = float(eps)
         self.m: Array | None = None
         self.s: Array | None = None
-        self._rate = self._eps_t = 0.0  # this step's; set by _start
 
-    def _start(self, params: Array) -> None:
+    def step(self, params: Array, grad: Array) -> None:
+        self.t += 1
         if self.m is None or self.s is None:
             self.m, self.s = np.zeros_like(params), np.zeros_like(params)
+        m, s = self.m, self.s
+        work = self._scratch(params)
+
+        # Running moments of the gradient.
+        m *= self.beta1
+        m += np.multiply(grad, 1.0 - self.beta1, out=work)
+        s *= self.beta2
+        np.multiply(grad, grad, out=work)
+        s += np.multiply(work, 1.0 - self.beta2, out=work)
+
         # Bias correction: both moments start at 0, so early on they
         # underestimate; m_hat = m / c1 and s_hat = s / c2, c = 1 - beta^t,
         # undo that exactly. The step lr m_hat / (sqrt(s_hat) + eps) is
@@ -225,26 +216,13 @@ class Adam(Optimizer):
         # that the corrections scale two numbers instead of two arrays.
         c1 = 1.0 - self.beta1**self.t
         c2 = 1.0 - self.beta2**self.t
-        self._rate = self.lr * math.sqrt(c2) / c1
-        self._eps_t = self.eps * math.sqrt(c2)
-
-    def _update(self, p: Array, g: Array, work: Array, part: slice) -> None:
-        assert self.m is not None and self.s is not None
-        m, s = self.m[part], self.s[part]
-
-        # Running moments of the gradient.
-        m *= self.beta1
-        m += np.multiply(g, 1.0 - self.beta1, out=work)
-        s *= self.beta2
-        np.multiply(g, g, out=work)
-        s += np.multiply(work, 1.0 - self.beta2, out=work)
 
         # Update, each intermediate written into the same scratch buffer.
         denominator = np.sqrt(s, out=work)
-        denominator += self._eps_t
+        denominator += self.eps * math.sqrt(c2)
         update = np.divide(m, denominator, out=work)
-        update *= self._rate
-        p -= update
+        update *= self.lr * math.sqrt(c2) / c1
+        params -= update
 
     def _buffers(self) -> dict[str, Array | None]:
         return {"m": self.m, "s": self.s}
@@ -282,14 +260,15 @@ class AdamW(Adam):
         self.weight_decay = float(weight_decay)
         self.decay_mask = decay_mask
 
-    def _update(self, p: Array, g: Array, work: Array, part: slice) -> None:
+    def step(self, params: Array, grad: Array) -> None:
         # Decay, from the weights before this step's Adam update.
         if self.weight_decay:
-            decay = np.multiply(p, self.lr * self.weight_decay, out=work)
+            shrink = self.lr * self.weight_decay
+            decay = np.multiply(params, shrink, out=self._scratch(params))
             if self.decay_mask is not None:
-                decay *= self.decay_mask[part]
-            p -= decay
-        super()._update(p, g, work, part)
+                decay *= self.decay_mask
+            params -= decay
+        super().step(params, grad)
 
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw")

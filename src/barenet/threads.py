@@ -12,23 +12,15 @@ Small products gain nothing from sharing, and OpenBLAS already runs them
 on one thread (on the shapes barenet's benchmarks use, two threads were
 never slower than one on an idle machine). So barenet does not choose a
 count itself; ``limit_threads`` lets the user choose one for a block of
-code, through threadpoolctl.
-
-barenet's own long elementwise passes (an optimizer's update of a large
-network's parameters) are shared among as many threads as BLAS may use:
-``in_parallel`` splits such a pass into contiguous parts, one per thread.
-NumPy lets go of the interpreter lock inside each pass, so the parts run
-at the same time, and as each element's arithmetic is unchanged, so is
-every result, to the bit.
+code, through threadpoolctl, and ``blas_threads`` tells the count in
+force, for code that picks the form of a product by it (see
+``barenet.network.gradient_transposed``).
 """
 
 from __future__ import annotations
 
-import itertools
-import os
 import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -59,85 +51,29 @@ def limit_threads(threads: int | None) -> Iterator[None]:
         yield
 
 
-PART_SIZE = 65_536
-"""The fewest elements ``in_parallel`` gives a thread: below that, handing
-work over costs more than it saves (about 50 microseconds a hand-over,
-measured, against well under a nanosecond an element for each pass)."""
-
-
-class _Pool:
-    """Worker threads for ``in_parallel``, started on first use.
-
-    A forked child process inherits the pool but not its threads, so the
-    pool forgets itself in the child and starts afresh there.
-    """
+class _Blas:
+    """threadpoolctl's handles on the BLAS libraries, found on first use
+    (finding them takes a millisecond; asking one its count, a
+    microsecond)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.executor: ThreadPoolExecutor | None = None
-        self.size = 0
-        self.blas: Any = None  # threadpoolctl's controller of BLAS libraries
+        self.libraries: Any = None
 
     def threads(self) -> int:
-        """How many threads BLAS may use now (limit_threads, threadpoolctl,
-        OPENBLAS_NUM_THREADS and the like all set it); 1 without BLAS."""
         with self.lock:
-            if self.blas is None:
+            if self.libraries is None:
                 found = ThreadpoolController().select(user_api="blas")
-                self.blas = found.lib_controllers
-        counts = [lib.num_threads for lib in self.blas]
+                self.libraries = found.lib_controllers
+        counts = [lib.num_threads for lib in self.libraries]
         return max(1, min(counts)) if counts else 1
 
-    def executor_for(self, workers: int) -> ThreadPoolExecutor:
-        with self.lock:
-            if self.executor is None or self.size < workers:
-                if self.executor is not None:
-                    self.executor.shutdown(wait=False)
-                self.executor = ThreadPoolExecutor(
-                    workers, thread_name_prefix="barenet"
-                )
-                self.size = workers
-            return self.executor
 
-    def forget(self) -> None:
-        self.lock = threading.Lock()
-        self.executor, self.size = None, 0
-
-
-_POOL = _Pool()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_POOL.forget)
+_BLAS = _Blas()
 
 
 def blas_threads() -> int:
     """How many threads BLAS may use now: what ``limit_threads``,
     threadpoolctl or OPENBLAS_NUM_THREADS (and the like) set; 1 without
-    BLAS. About a microsecond a call."""
-    return _POOL.threads()
-
-
-def in_parallel(n: int, work: Callable[[slice], object]) -> None:
-    """Call ``work(part)`` for contiguous slices that together cover
-    ``range(n)``, on as many threads as BLAS may use, each slice at least
-    PART_SIZE long; one call of ``work(slice(0, n))`` when n is small.
-
-    ``work`` must touch only its own part of any array it writes. An
-    exception in any part is raised here, after every part has ended.
-    """
-    parts = min(blas_threads(), n // PART_SIZE)
-    if parts <= 1:
-        work(slice(0, n))
-        return
-    bounds = [n * i // parts for i in range(parts + 1)]
-    slices = [slice(a, b) for a, b in itertools.pairwise(bounds)]
-    executor = _POOL.executor_for(parts - 1)
-    futures: list[Future[object]] = [
-        executor.submit(work, part) for part in slices[1:]
-    ]
-    try:
-        work(slices[0])  # this thread's own part
-    finally:
-        for future in futures:
-            future.exception()  # wait, whatever happens here
-    for future in futures:
-        future.result()
+    BLAS."""
+    return _BLAS.threads()

@@ -6,7 +6,9 @@ never stopped. The options given with ``--resume`` are of four kinds:
 
 - **About this session, not the experiment**: ``--threads``, ``--quiet``,
   ``--samples`` and ``--checkpoint-every`` are honoured. Left out,
-  ``--threads`` and ``--checkpoint-every`` keep the run's values.
+  ``--threads`` and ``--checkpoint-every`` keep the run's values. (Another
+  thread count may sum the matrix products in another order: the run then
+  ends equal to rounding, not bit for bit.)
 - **Where the data is**: ``--data`` (or ``--csv``, for a run trained on a
   table) may name another copy of the run's data, which is accepted when
   its MD5 is the run's (``check_same_data``).

@@ -247,12 +247,24 @@ def test_seed_and_samples_must_be_whole_numbers_from_zero(tmp_path, capsys):
     assert "1 test digit and the network's guesses:" in result.stdout
 
 
-@pytest.mark.parametrize("option", ["--out", "--resume"])
-def test_an_empty_folder_name_is_refused(option, tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["train", "--epochs", "1", "--out"],
+        ["train", "--epochs", "1", "--resume"],
+        ["bench", "--out"],
+        ["evaluate", "model.npz", "--out"],
+    ],
+    ids=["train --out", "train --resume", "bench --out", "evaluate --out"],
+)
+def test_an_empty_folder_name_is_refused(
+    command, tmp_path, monkeypatch, capsys
+):
     # argparse would make "" the current folder, Path("").
+    option = command[-1]
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as info:
-        main(["train", "--epochs", "1", option, ""])
+        main([*command, ""])
     assert info.value.code == 2
     assert (
         f"argument {option}: expected a folder, got an empty string; name "

@@ -23,7 +23,7 @@ from typing import Any
 from barenet.bench.contenders import CONTENDERS
 from barenet.bench.experiments import EXPERIMENTS
 from barenet.bench.runner import available, compare, scaling
-from barenet.cli.options import positive_int
+from barenet.cli.options import folder, positive_int
 from barenet.errors import ConfigError
 from barenet.runs import make_run_dir, write_report
 
@@ -76,7 +76,7 @@ def add_parser(commands: Any) -> None:
     )
     p.add_argument(
         "--out",
-        type=Path,
+        type=folder,
         metavar="DIR",
         help="folder for the JSON figures and the scaling plot (default: "
         "bench/<date>-<time>)",

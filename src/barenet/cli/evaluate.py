@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from barenet._files import atomic_write_text
-from barenet.cli.options import positive_int
+from barenet.cli.options import folder, positive_int
 from barenet.cli.tables import (
     arrange_columns,
     check_range,
@@ -103,7 +103,7 @@ def add_parser(commands: Any) -> None:
     )
     p.add_argument(
         "--out",
-        type=Path,
+        type=folder,
         metavar="DIR",
         help="folder for the files (default: beside the model, "
         "evaluation/ for its test rows, evaluation-all/ with --all, "

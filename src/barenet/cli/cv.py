@@ -20,17 +20,16 @@ with status 130 (143 for SIGTERM).
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from tqdm import tqdm
 
 from barenet.cli.options import non_negative_int, path, positive_int
 from barenet.cli.result_file import check_result_file, new_result_file
+from barenet.cli.signals import CatchSignals
 from barenet.cli.training_options import add_training_options, recipe_from_args
 from barenet.crossval import CVResult, FoldResult, cross_validate
 from barenet.data import Dataset, load_semeion
@@ -225,30 +224,6 @@ class _Results:
         )
 
 
-class _SignalsInterrupt:
-    """Ctrl-C and SIGTERM interrupt cross-validation at once, whatever the
-    command inherited (a command started in the background of a script
-    ignores SIGINT); the exit status then tells which signal it was."""
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __init__(self) -> None:
-        self.signal: int | None = None
-        self._previous: dict[int, Any] = {}
-
-    def __enter__(self) -> _SignalsInterrupt:
-        for number in self.SIGNALS:
-            self._previous[number] = signal.signal(number, self._handle)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for number, handler in self._previous.items():
-            signal.signal(number, handler)
-
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
-        self.signal = self.signal or signum
-        raise KeyboardInterrupt
-
-    def exit_status(self) -> int:
-        """128 plus the signal's number, or 0 if none came."""
-        return 128 + self.signal if self.signal else 0
+class _SignalsInterrupt(CatchSignals):
+    """Ctrl-C and SIGTERM interrupt cross-validation at once; the exit
+    status then tells which signal it was."""

@@ -17,11 +17,9 @@ import argparse
 import contextlib
 import dataclasses
 import shutil
-import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -42,6 +40,7 @@ from barenet.cli.options import (
     rows_or_fraction,
 )
 from barenet.cli.resume import ended_early, has_ended
+from barenet.cli.signals import CatchSignals
 from barenet.cli.training_options import (
     add_training_options,
     describe_network,
@@ -479,7 +478,7 @@ def _figures_now(
     }
 
 
-class _StopOnInterrupt:
+class _StopOnInterrupt(CatchSignals):
     """Turn Ctrl-C (or SIGTERM) into a request to stop after this step.
 
     Passed to ``train`` as ``stop``: calling it says whether a stop was
@@ -488,35 +487,18 @@ class _StopOnInterrupt:
     run folder is written.
     """
 
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
     def __init__(self) -> None:
+        super().__init__()
         self.requested = False
-        self.signal: int | None = None
         self.finishing = False
-        self._previous: dict[int, Any] = {}
 
-    def __enter__(self) -> _StopOnInterrupt:
-        for number in self.SIGNALS:
-            self._previous[number] = signal.signal(number, self._handle)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for number, handler in self._previous.items():
-            signal.signal(number, handler)
-
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
+    def _handle(self, signum: int) -> None:
         if self.requested and not self.finishing:
             raise KeyboardInterrupt
         self.requested = True
-        self.signal = self.signal or signum
 
     def __call__(self) -> bool:
         return self.requested
-
-    def exit_status(self) -> int:
-        """128 plus the signal's number (130 for Ctrl-C), or 0."""
-        return 128 + self.signal if self.signal else 0
 
 
 def _train_with_progress(

@@ -120,7 +120,8 @@ class ModelInfo(BaseModel):
     )
     preprocessing: str | None = Field(
         description="How a picture is made ready for it: 'semeion' (crop "
-        "to the ink, stretch to 16x16, black and white), 'mnist' (fit in "
+        "to the ink, stretch to 16x16 but across at most twice as much as "
+        "down, black and white), 'mnist' (fit in "
         "20x20, centre by mass in 28x28), 'usps' or 'digits'; null for a "
         "model that reads numbers."
     )

@@ -294,6 +294,27 @@ def test_the_logits_bound_by_hand():
     assert _largest_z(net, X) == 8.5  # the first row reaches it
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_a_sigmoid_layer_of_small_inputs_still_bounds_what_follows(dtype):
+    # Every unit of the first layer has z = 0, so gives sigmoid(0) = 1/2,
+    # more than |z|. Its outputs are bounded by 1, so the next layer's
+    # |Z| by 3 * 1e30 (really 1.5e30) and the last's by 3e30 * 3 * 1e30
+    # = 9e60 (really 4.5e60): beyond float32, whose outputs overflow.
+    net = Network([4, 3, 3, 2], activation=["sigmoid", "relu"], dtype=dtype)
+    first, second, last = net.layers
+    first.W[...], first.b[...] = 0.0, 0.0
+    second.W[...], second.b[...] = 1e30, 0.0
+    last.W[...], last.b[...] = 1e30, 0.0
+    X = np.ones((5, 4), dtype)
+    assert net.logits_bound(X) == pytest.approx(9e60, rel=1e-6)
+    if dtype == "float64":
+        assert _largest_z(net, X) == pytest.approx(4.5e60)
+
+
+def test_no_rows_have_no_outputs_to_bound():
+    assert Network([3, 2, 2], seed=0).logits_bound(np.zeros((0, 3))) == 0.0
+
+
 def test_the_logits_bound_is_inf_when_it_overflows():
     net = Network([2, 3, 2], activation="relu", seed=0)
     net.layers[0].W[...] = 1e200

@@ -237,3 +237,23 @@ def test_numpy_numbers_train_like_python_ones_and_record_as_them(rng):
     assert json.loads(json.dumps(recorded)) == recorded
     assert type(recorded["epochs"]) is int
     assert type(recorded["lr"]) is float
+
+
+def test_last_weights_whose_outputs_overflow_are_caught_after_a_sigmoid():
+    # A run resumed at its end only checks its weights' outputs. Here the
+    # sigmoid layer's z is 0 everywhere (its outputs 1/2, more than z) and
+    # the layers after it overflow float32: the run must say it diverged.
+    X = np.ones((6, 4), np.float32)
+    y = np.array([0, 1, 0, 1, 0, 1])
+    config = TrainConfig(epochs=1, lr=1e-30, l2=0.0)
+    net = Network([4, 3, 3, 2], activation=["sigmoid", "relu"], dtype="float32")
+    state = train(net, X, y, config).state
+    assert state is not None
+    first, second, last = net.layers
+    first.W[...], first.b[...] = 0.0, 0.0
+    second.W[...], second.b[...] = 1e30, 0.0
+    last.W[...], last.b[...] = 1e30, 0.0
+    state.params[...] = net.params
+    history = train(net, X, y, config, resume=state)
+    assert history.diverged
+    assert "the outputs became nan or inf" in (history.stop_reason or "")

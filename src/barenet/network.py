@@ -464,16 +464,19 @@ class Network:
 
         With a = the largest |value| of a layer's input, every
         |Z[:, j]| = |A @ W[:, j] + b[j]| is at most a * sum_k |W[k, j]| +
-        |b[j]|, and so is every partial sum of that product. Sigmoid and
-        tanh units give at most 1, the ReLUs and GELU at most what they
-        are given. So a bound well below the dtype's largest number proves
-        every output finite without computing one, for two passes over X
+        |b[j]|, and so is every partial sum of that product. Sigmoid units
+        give at most 1, tanh units at most 1 and at most what they are
+        given, the ReLUs and GELU at most what they are given. So a bound
+        well below the dtype's largest number proves every output finite
+        without computing one, for two passes over X
         instead of a forward pass. inf when there is no such bound (it
         overflows) or none is worked out (convolutional networks).
         """
         if self.conv:
             return math.inf
         largest = 0.0
+        if X.size == 0:
+            return largest  # no rows, no outputs
         with np.errstate(over="ignore", invalid="ignore"):
             a = max(abs(float(np.max(X))), abs(float(np.min(X))))
             for layer in self.layers:
@@ -483,10 +486,13 @@ class Network:
                 if not math.isfinite(z):
                     return math.inf
                 largest = max(largest, z)
-                saturates = layer.activation is not None and (
-                    layer.activation.name in ("sigmoid", "tanh")
-                )
-                a = min(z, 1.0) if saturates else z
+                name = layer.activation.name if layer.activation else ""
+                if name == "sigmoid":
+                    a = 1.0  # even sigmoid(0) is 1/2, more than a small z
+                elif name == "tanh":
+                    a = min(z, 1.0)
+                else:
+                    a = z
         return largest
 
     # -- cost and gradient ------------------------------------------------

@@ -468,9 +468,9 @@ class Network:
         give at most 1, tanh units at most 1 and at most what they are
         given, the ReLUs and GELU at most what they are given. So a bound
         well below the dtype's largest number proves every output finite
-        without computing one, for two passes over X
-        instead of a forward pass. inf when there is no such bound (it
-        overflows) or none is worked out (convolutional networks).
+        without computing one, for two passes over X instead of a forward
+        pass. inf when there is no such bound (it overflows) or none is
+        worked out (convolutional networks).
         """
         if self.conv:
             return math.inf

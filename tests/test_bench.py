@@ -354,3 +354,42 @@ def test_unknown_experiments_exit_2(capsys):
         "argument EXPERIMENT: unknown experiment 'cifar'; expected one of "
         "seed, mnist, scaling" in capsys.readouterr().err
     )
+
+
+@pytest.mark.parametrize(
+    "command, message",
+    [
+        (
+            ["mnist", "--contenders", "loop"],
+            "the per-sample loop runs the seed experiment only, not mnist; "
+            "add other --contenders, or bench seed",
+        ),
+        (
+            ["scaling", "--contenders", "barenet", "products"],
+            "scaling times barenet and torch only, not products; leave it "
+            "out of --contenders",
+        ),
+    ],
+)
+def test_contenders_an_experiment_cannot_run_are_one_line(
+    command, message, capsys, tmp_path
+):
+    status = main(["bench", *command, "--out", str(tmp_path / "b")])
+    assert status == 1
+    assert capsys.readouterr().err == f"barenet bench: error: {message}\n"
+    assert not (tmp_path / "b").exists()
+
+
+def test_a_table_without_barenet_has_no_ratios():
+    # Only the products alone ran: there is nothing to compare them with.
+    floor = {
+        **RESULT["rows"][0],
+        "contender": "products",
+        "label": "products alone",
+        "barenet_speedup": None,
+    }
+    text = comparison_table({**RESULT, "rows": [floor]})
+    row = text.splitlines()[4].split()
+    assert row[:3] == ["products", "alone", "float64"]
+    assert row[-2:] == ["-", "-"]
+    assert "products alone: the same matrix products" in text

@@ -52,7 +52,9 @@ def comparison_table(result: dict[str, Any]) -> str:
                 f"{row['gflops']:.1f}",
                 f"{row['percent_of_peak']:.0f}",
                 _bytes(row["peak_bytes"]),
-                "-" if row["contender"] == "barenet" else f"{ratio:.1f}x",
+                "-"
+                if ratio is None or row["contender"] == "barenet"
+                else f"{ratio:.1f}x",
                 _difference(row["max_weight_difference"]),
             )
         )

@@ -28,6 +28,8 @@ from barenet.errors import ConfigError
 from barenet.runs import make_run_dir, write_report
 
 INSTALL = {"sklearn": "pip install scikit-learn", "torch": "pip install torch"}
+SCALING = ("barenet", "torch")
+"""The contenders ``bench scaling`` times."""
 
 
 def add_parser(commands: Any) -> None:
@@ -86,32 +88,62 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Who runs in each experiment is settled first: a contender that
+    # cannot run is refused before any folder is made.
+    plans = {
+        name: _contenders(args, name)
+        for name in dict.fromkeys(args.experiments or ["seed"])
+    }
     out = make_run_dir(args.out, root="bench")
 
     def log(message: str) -> None:
         if not args.quiet:
             print(f"  {message}", file=sys.stderr, flush=True)
 
-    for name in dict.fromkeys(args.experiments or ["seed"]):
+    for name, contenders in plans.items():
         if name == "scaling":
-            _scaling(args, out, log)
+            _scaling(args, contenders, out, log)
         else:
-            _compare(args, name, out, log)
+            _compare(args, name, contenders, out, log)
     print(f"Wrote the figures to {out}/")
     return 0
 
 
-def _compare(args: argparse.Namespace, name: str, out: Path, log: Any) -> None:
+def _contenders(args: argparse.Namespace, name: str) -> list[str]:
+    """Those of --contenders (or the default ones) that run in ``name``."""
+    given = _unique(args.contenders)
+    if name == "scaling":
+        wanted = given or list(SCALING)
+        others = [c for c in wanted if c not in SCALING]
+        if others:
+            raise ConfigError(
+                f"scaling times {' and '.join(SCALING)} only, not "
+                f"{others[0]}; leave it out of --contenders"
+            )
+    else:
+        wanted = given or list(CONTENDERS)
+        if EXPERIMENTS[name].optimizer != "sgd":
+            # The per-sample loop knows only the seed's algorithm.
+            if wanted == ["loop"]:
+                raise ConfigError(
+                    f"the per-sample loop runs the seed experiment only, not "
+                    f"{name}; add other --contenders, or bench seed"
+                )
+            wanted = [c for c in wanted if c != "loop"]
+    return _installed(wanted, explicit=bool(given))
+
+
+def _compare(
+    args: argparse.Namespace,
+    name: str,
+    contenders: list[str],
+    out: Path,
+    log: Any,
+) -> None:
     from barenet.bench.report import comparison_table  # imports matplotlib
 
-    experiment = EXPERIMENTS[name]
-    wanted = args.contenders or list(CONTENDERS)
-    if experiment.optimizer != "sgd":
-        # The per-sample loop knows only the seed's algorithm.
-        wanted = [c for c in wanted if c != "loop"]
-    contenders = _installed(wanted, explicit=args.contenders is not None)
     result = compare(
-        experiment,
+        EXPERIMENTS[name],
         contenders,
         threads=args.threads,
         repeats=args.repeats,
@@ -122,14 +154,11 @@ def _compare(args: argparse.Namespace, name: str, out: Path, log: Any) -> None:
     print(comparison_table(result), end="\n\n", flush=True)
 
 
-def _scaling(args: argparse.Namespace, out: Path, log: Any) -> None:
+def _scaling(
+    args: argparse.Namespace, contenders: list[str], out: Path, log: Any
+) -> None:
     from barenet.bench.report import plot_scaling, scaling_table
 
-    wanted = args.contenders or ["barenet", "torch"]
-    contenders = _installed(
-        [c for c in wanted if c in ("barenet", "torch")],
-        explicit=args.contenders is not None,
-    )
     result = scaling(
         contenders, threads=args.threads, repeats=min(args.repeats, 3), log=log
     )
@@ -146,6 +175,11 @@ def _experiment(text: str) -> str:
             f"unknown experiment {text!r}; expected one of {', '.join(names)}"
         )
     return text
+
+
+def _unique(names: list[str] | None) -> list[str]:
+    """Each name once, in the order first given."""
+    return list(dict.fromkeys(names or []))
 
 
 def _installed(wanted: list[str], explicit: bool) -> list[str]:

@@ -149,7 +149,8 @@ def test_a_failing_worker_is_one_line_naming_the_contender():
         runner.run_worker(spec, threads=1)
 
 
-def test_compare_gives_a_row_per_contender_and_dtype():
+def test_compare_gives_a_row_per_contender_and_dtype(monkeypatch):
+    monkeypatch.setattr(runner.os, "getloadavg", lambda: (0.25, 0.5, 1.0))
     result = runner.compare(
         TINY_SEED,
         ["barenet", "products", "loop"],
@@ -183,6 +184,8 @@ def test_compare_gives_a_row_per_contender_and_dtype():
     assert loop["gflops"] == pytest.approx(
         flops(TINY_SEED) / loop["seconds"] / 1e9
     )
+    assert result["load_average"] == 0.25
+    assert result["environment"]["blas"][0]["internal_api"] == "openblas"
     json.dumps(result, allow_nan=False)  # the report is plain JSON
 
 
@@ -393,3 +396,19 @@ def test_a_table_without_barenet_has_no_ratios():
     assert row[:3] == ["products", "alone", "float64"]
     assert row[-2:] == ["-", "-"]
     assert "products alone: the same matrix products" in text
+
+
+def test_the_table_says_the_load_before_the_run_and_one_run():
+    one = {**RESULT["rows"][0], "runs": [0.5]}
+    result = {
+        **RESULT,
+        "rows": [one],
+        "load_average": 1.5,
+        "environment": {"cpus": 2},
+    }
+    lines = comparison_table(result).splitlines()
+    assert "; median of 1 run; " in lines[1]
+    assert lines[2] == (
+        "load average before the run: 1.50 on 2 cores (other work slows "
+        "every contender)"
+    )

@@ -17,9 +17,11 @@ def comparison_table(result: dict[str, Any]) -> str:
     lines = [
         f"{result['experiment']['name']}: {result['description']}",
         f"{result['flops'] / 1e9:.1f} GFLOP of matrix products; "
-        f"{_threads(result['threads'])}; median of {runs} runs; "
+        f"{_threads(result['threads'])}; median of {runs} "
+        f"run{'s' if runs != 1 else ''}; "
         f"matrix-product peak {peak['float64']:.1f} GFLOP/s (float64), "
         f"{peak['float32']:.1f} (float32)",
+        *_load(result),
         "",
     ]
     header = (
@@ -71,8 +73,9 @@ def comparison_table(result: dict[str, Any]) -> str:
     if any(row["contender"] == "products" for row in result["rows"]):
         lines += [
             "products alone: the same matrix products as the training "
-            "steps, nothing else:",
-            "no code that hands its products to this BLAS can train faster.",
+            "steps, nothing else: on",
+            "an idle machine, no code that hands its products to this BLAS "
+            "can train faster.",
         ]
     if scaled:
         lines.append(
@@ -95,7 +98,8 @@ def scaling_table(result: dict[str, Any]) -> str:
     """Seconds per epoch along each scaling axis, as text."""
     lines = [
         f"scaling: seconds per epoch, {_threads(result['threads'])}, "
-        "random rows, ReLU, softmax, Adam, batches of 128"
+        "random rows, ReLU, softmax, Adam, batches of 128",
+        *_load(result),
     ]
     for axis, points in result["axes"].items():
         keys = list(points[0]["seconds"])
@@ -157,6 +161,19 @@ def _aligned(rows: list[tuple[str, ...]]) -> list[str]:
         ]
         lines.append("  ".join(cells).rstrip())
     return lines
+
+
+def _load(result: dict[str, Any]) -> list[str]:
+    """A line with the load average before the run, where it was known."""
+    load = result.get("load_average")
+    if load is None:
+        return []
+    cpus = result.get("environment", {}).get("cpus")
+    on = f" on {cpus} cores" if cpus else ""
+    return [
+        f"load average before the run: {load:.2f}{on} (other work slows "
+        "every contender)"
+    ]
 
 
 def _threads(n: int) -> str:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_info
 
 from barenet.bench.contenders import LABELS
 from barenet.bench.experiments import Experiment, flops, scaling_grid
@@ -109,6 +110,7 @@ def compare(
     times slower), and its time is scaled to the full experiment; its
     weights are compared with barenet's after as many epochs.
     """
+    load = load_average()
     dtypes = list(DTYPES)
     entries = [
         Entry(c, d, experiment.epochs)
@@ -149,7 +151,7 @@ def compare(
                 result = run_worker(spec, threads)
                 _record(entry, result, out, round_ == 0)
     peak = {d: statistics.median(p[d] for p in peaks) for d in dtypes}
-    return _table(experiment, entries, peak, threads)
+    return {**_table(experiment, entries, peak, threads), "load_average": load}
 
 
 def _is_check_only(entry: Entry, experiment: Experiment) -> bool:
@@ -252,7 +254,11 @@ def scaling(
     point, the median kept.
     """
     grid = scaling_grid()
-    results: dict[str, Any] = {"threads": threads, "axes": {}}
+    results: dict[str, Any] = {
+        "threads": threads,
+        "load_average": load_average(),
+        "axes": {},
+    }
     with tempfile.TemporaryDirectory() as tmp:
         params_out = Path(tmp) / "params.npy"
         for axis in axes or list(grid):
@@ -324,6 +330,15 @@ def _train_spec(
     }
 
 
+def load_average() -> float | None:
+    """The system's load average over the last minute (None where there is
+    none): other work on the machine slows every contender."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
 def environment() -> dict[str, Any]:
     """Versions and machine, for the record."""
     versions: dict[str, Any] = {
@@ -331,7 +346,16 @@ def environment() -> dict[str, Any]:
         "numpy": np.__version__,
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
+        "cpu_model": _cpu_model(),
         "cpus": os.cpu_count(),
+        "blas": [
+            {
+                key: info.get(key)
+                for key in ("internal_api", "version", "architecture")
+            }
+            for info in threadpool_info()
+            if info.get("user_api") == "blas"
+        ],
     }
     for name in ("sklearn", "torch", "threadpoolctl"):
         if importlib.util.find_spec(name) is not None:
@@ -341,3 +365,15 @@ def environment() -> dict[str, Any]:
 
     versions["barenet"] = __version__
     return versions
+
+
+def _cpu_model() -> str | None:
+    """The processor's name from /proc/cpuinfo (Linux), or None."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return None

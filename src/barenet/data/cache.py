@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import itertools
 import os
 import stat
 import time
@@ -153,6 +154,14 @@ def _download(url: str, path: Path, remote: RemoteFile, timeout: float) -> None:
         f"its path (--data PATH on the command line), or save it as {path} "
         f"(set {DATA_ENV} to choose another cache folder)."
     )
+    # The folders this download makes, the deepest first: a download that
+    # fails takes them away again, so that it leaves nothing behind.
+    made = list(
+        itertools.takewhile(
+            lambda folder: not folder.exists(),
+            [path.parent, *path.parent.parents],
+        )
+    )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -161,6 +170,21 @@ def _download(url: str, path: Path, remote: RemoteFile, timeout: float) -> None:
             f"{exc.strerror or exc}. Set {DATA_ENV} to a folder you can "
             "write to."
         ) from None
+    try:
+        _save(url, path, remote, timeout, how)
+    except BaseException:
+        for folder in made:
+            try:
+                folder.rmdir()
+            except OSError:
+                break  # not empty (or not ours to remove): leave the rest
+        raise
+
+
+def _save(
+    url: str, path: Path, remote: RemoteFile, timeout: float, how: str
+) -> None:
+    """Download url into path (atomically), or a DataError saying why not."""
 
     def fail(reason: str) -> DataError:
         return DataError(

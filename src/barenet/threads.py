@@ -19,7 +19,7 @@ force, for code that picks the form of a product by it (see
 
 from __future__ import annotations
 
-import threading
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -51,29 +51,17 @@ def limit_threads(threads: int | None) -> Iterator[None]:
         yield
 
 
-class _Blas:
-    """threadpoolctl's handles on the BLAS libraries, found on first use
+@functools.cache
+def _blas_libraries() -> list[Any]:
+    """threadpoolctl's handles on the loaded BLAS libraries, found once
     (finding them takes a millisecond; asking one its count, a
     microsecond)."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.libraries: Any = None
-
-    def threads(self) -> int:
-        with self.lock:
-            if self.libraries is None:
-                found = ThreadpoolController().select(user_api="blas")
-                self.libraries = found.lib_controllers
-        counts = [lib.num_threads for lib in self.libraries]
-        return max(1, min(counts)) if counts else 1
-
-
-_BLAS = _Blas()
+    return ThreadpoolController().select(user_api="blas").lib_controllers
 
 
 def blas_threads() -> int:
     """How many threads BLAS may use now: what ``limit_threads``,
     threadpoolctl or OPENBLAS_NUM_THREADS (and the like) set; 1 without
     BLAS."""
-    return _BLAS.threads()
+    counts = [library.num_threads for library in _blas_libraries()]
+    return max(1, min(counts)) if counts else 1

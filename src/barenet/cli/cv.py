@@ -27,7 +27,12 @@ from typing import Any
 
 from tqdm import tqdm
 
-from barenet.cli.options import non_negative_int, path, positive_int
+from barenet.cli.options import (
+    add_threads,
+    non_negative_int,
+    path,
+    positive_int,
+)
 from barenet.cli.result_file import check_result_file, new_result_file
 from barenet.cli.signals import CatchSignals
 from barenet.cli.training_options import add_training_options, recipe_from_args
@@ -75,13 +80,7 @@ def add_parser(commands: Any) -> None:
         action="store_true",
         help="let --out replace a file that is not an earlier cv result",
     )
-    p.add_argument(
-        "--threads",
-        type=positive_int,
-        metavar="N",
-        help="threads per matrix product (default: one per core); on a "
-        "machine busy with other work, 1 is often several times faster",
-    )
+    add_threads(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_training_options(p)
     p.set_defaults(run=run)

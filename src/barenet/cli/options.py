@@ -34,6 +34,17 @@ def _int(text: str) -> int:
         ) from None
 
 
+def add_threads(parser: argparse.ArgumentParser) -> None:
+    """The --threads option of the commands that train."""
+    parser.add_argument(
+        "--threads",
+        type=positive_int,
+        metavar="N",
+        help="threads per matrix product (default: one per core); on a "
+        "machine busy with other work, 1 is often several times faster",
+    )
+
+
 def positive_float(text: str) -> float:
     """A finite number > 0."""
     value = _float(text)

@@ -34,9 +34,9 @@ from barenet.cli.checkpoints import (
     resumed_args,
 )
 from barenet.cli.options import (
+    add_threads,
     folder,
     non_negative_int,
-    positive_int,
     rows_or_fraction,
 )
 from barenet.cli.resume import ended_early, has_ended
@@ -120,13 +120,7 @@ def add_parser(commands: Any) -> None:
         metavar="DIR",
         help="run folder (default: runs/<date>-<time>)",
     )
-    p.add_argument(
-        "--threads",
-        type=positive_int,
-        metavar="N",
-        help="threads per matrix product (default: one per core); on a "
-        "machine busy with other work, 1 is often several times faster",
-    )
+    add_threads(p)
     p.add_argument(
         "--samples",
         type=non_negative_int,

@@ -247,3 +247,28 @@ def start_server():
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def asgi_predict_scope():
+    """Makes the ASGI scope of a POST to /api/predict from 127.0.0.1, with
+    more headers, for tests that feed an app its request body piece by
+    piece."""
+    return _asgi_predict_scope
+
+
+def _asgi_predict_scope(*headers: tuple[bytes, bytes]) -> dict:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/predict",
+        "raw_path": b"/api/predict",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"image/png"), *headers],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }

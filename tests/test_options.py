@@ -87,6 +87,19 @@ def test_softmax_network_with_logits_of_a_thousand_is_finite(rng):
     np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=0, atol=1e-12)
 
 
+OVERFITTING = TrainConfig(
+    epochs=300,
+    lr=0.05,
+    l2=0.0,
+    optimizer="adam",
+    validation=0.4,
+    patience=5,
+    batch_size=8,
+)
+"""A high rate on a large network: 72 rows are overfitted, so the
+validation cost falls, then rises, and patience stops the run."""
+
+
 def separable(rng, n=120):
     X = rng.normal(0, 1, (n, 4))
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
@@ -98,15 +111,7 @@ def test_early_stopping_restores_the_best_epoch(rng):
     # A large network with a high rate overfits 72 rows: the validation
     # cost falls, then rises, and training stops after `patience` epochs.
     net = Network([4, 64, 2], activation="relu", output="softmax", seed=0)
-    config = TrainConfig(
-        epochs=300,
-        lr=0.05,
-        l2=0.0,
-        optimizer="adam",
-        validation=0.4,
-        patience=5,
-        batch_size=8,
-    )
+    config = OVERFITTING
     snapshots = []
     history = train(
         net,
@@ -126,15 +131,7 @@ def test_early_stopping_restores_the_best_epoch(rng):
 def test_a_run_resumed_without_patience_keeps_its_own_weights(rng):
     X, y = separable(rng)
     net = Network([4, 64, 2], activation="relu", output="softmax", seed=0)
-    config = TrainConfig(
-        epochs=300,
-        lr=0.05,
-        l2=0.0,
-        optimizer="adam",
-        validation=0.4,
-        patience=5,
-        batch_size=8,
-    )
+    config = OVERFITTING
     stopped = train(net, X, y, config)
     assert stopped.best_epoch is not None
     assert stopped.best_epoch < len(stopped)

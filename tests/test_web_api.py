@@ -281,7 +281,9 @@ def test_a_body_declared_over_1_mb_is_413(client):
     )
 
 
-def test_a_streamed_body_is_cut_off_once_past_1_mb(trained_runs):
+def test_a_streamed_body_is_cut_off_once_past_1_mb(
+    trained_runs, asgi_predict_scope
+):
     """Without a Content-Length the body is refused part-way, not read whole.
 
     The app is driven as an ASGI server would drive it, with 64 KiB
@@ -304,20 +306,7 @@ def test_a_streamed_body_is_cut_off_once_past_1_mb(trained_runs):
     async def send(message):
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/api/predict",
-        "raw_path": b"/api/predict",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"content-type", b"image/png")],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-    }
+    scope = asgi_predict_scope()
     asyncio.run(app(scope, receive, send))
     assert sent[0]["status"] == 413
     assert asked == MAX_BODY_BYTES // chunk + 1  # 16 chunks: 1,048,576 bytes

@@ -326,7 +326,9 @@ def test_a_runs_folder_whose_name_is_not_unicode_is_escaped(tmp_path):
 # -- clients that hang up, files that change ---------------------------------
 
 
-def test_a_client_that_hangs_up_mid_upload_is_let_go_quietly(tmp_path, caplog):
+def test_a_client_that_hangs_up_mid_upload_is_let_go_quietly(
+    tmp_path, caplog, asgi_predict_scope
+):
     """Content-Length 5000, 100 bytes, then the client is gone: the app
     ends without an answer, an exception or a log line."""
     app = create_app(ModelCatalog(runs_with(tmp_path, "semeion")))
@@ -342,23 +344,7 @@ def test_a_client_that_hangs_up_mid_upload_is_let_go_quietly(tmp_path, caplog):
     async def send(message):
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/api/predict",
-        "raw_path": b"/api/predict",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"content-type", b"image/png"),
-            (b"content-length", b"5000"),
-        ],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-    }
+    scope = asgi_predict_scope((b"content-length", b"5000"))
     with caplog.at_level(logging.INFO):
         anyio.run(app, scope, receive, send)
     assert sent == [] and messages == []

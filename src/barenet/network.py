@@ -83,11 +83,12 @@ def gradient_transposed(n_out: int) -> bool:
     (delta.T @ A).T, the same product transposed, now.
 
     For a narrow layer on one thread OpenBLAS runs that form faster (1.3
-    times on the seed's first layer, 1493 rows of 256 pixels to 30
-    units), and transposing the small result back costs little. On two
-    threads, or for wider layers, whose copy back is large, the plain form
-    was as fast or faster (on two threads 1.5 times faster for MNIST's
-    784 pixels to 512 units, 2.6 times for its 512 to 256). The two forms
+    to 1.4 times on the seed's first layer, 1493 rows of 256 pixels to
+    30 units), and transposing the small result back costs little. For
+    wider layers, whose copy back is large, the plain form is faster
+    (1.3 and 2.2 times for MNIST's 784 to 512 and 512 to 256 on two
+    threads), and for the narrow one on two threads neither form wins
+    every run. ``benchmarks/gradient_forms.py`` times them. The two forms
     may differ in the last bits, as BLAS on one thread and on two already
     do.
     """
